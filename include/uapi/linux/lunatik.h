@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * Lunatik: Lua states inside the Linux kernel, driven from user space.
+ *
+ * This header is the protocol between lunatik.ko and user space. It is
+ * included by both sides and is the protocol's documentation.
+ *
+ * Transport: one generic netlink family, LUNATIK_GENL_NAME, version
+ * LUNATIK_GENL_VERSION. Every command requires CAP_SYS_ADMIN in the user
+ * namespace that owns the caller's network namespace (GENL_ADMIN_PERM plus
+ * an explicit check). States live per network namespace: a state created
+ * in one namespace is invisible from every other one.
+ *
+ * Errors: a request the kernel refuses is answered by an NLMSG_ERROR with a
+ * negative errno and, whenever the caller caused it, an extended ack
+ * message (NLMSGERR_ATTR_MSG; ask for it with the socket option
+ * NETLINK_EXT_ACK) and, for a bad attribute, NLMSGERR_ATTR_OFFS. Errors the
+ * Lua code raises are not protocol errors: they come back in a normal
+ * reply as LUNATIK_ATTR_ERROR.
+ *
+ * Errno values common to all commands:
+ *   -EPERM   caller lacks CAP_SYS_ADMIN
+ *   -EINVAL  malformed request: missing, empty or oversized attribute
+ *   -ENOENT  no state of that name in the caller's network namespace
+ */
+#ifndef _UAPI_LINUX_LUNATIK_H
+#define _UAPI_LINUX_LUNATIK_H
+
+#define LUNATIK_GENL_NAME	"lunatik"
+#define LUNATIK_GENL_VERSION	1
+
+/*
+ * Limits. Sizes are in bytes.
+ *
+ * LUNATIK_STATENAME_MAXSIZE: longest state name, not counting the NUL
+ *	that terminates it on the wire. Names are 1 to this many bytes.
+ * LUNATIK_SCRIPTNAME_MAXSIZE: longest chunk name (codename), not counting
+ *	the NUL.
+ * LUNATIK_DATA_MAXSIZE: most bytes one LUNATIK_CMD_SEND or one kernel
+ *	netlink.send() carries.
+ * LUNATIK_CODE_MAXSIZE: longest chunk LUNATIK_CMD_DOSTRING accepts once
+ *	reassembled from its fragments.
+ * LUNATIK_FRAGMENT_MAXSIZE: most bytes of code in one message.
+ * LUNATIK_DEFAULT_MAXALLOC: memory limit of a state created without
+ *	LUNATIK_ATTR_MAXALLOC.
+ * LUNATIK_MIN_MAXALLOC, LUNATIK_MAX_MAXALLOC: accepted range of
+ *	LUNATIK_ATTR_MAXALLOC. The minimum holds an empty state with its
+ *	libraries and a little room to run code.
+ * LUNATIK_DEFAULT_MAXSTATES: states per network namespace unless the
+ *	module parameter "maxstates" says otherwise; LUNATIK_CMD_LIMITS
+ *	reports the value in force.
+ * LUNATIK_RESULTS_MAXSIZE: most bytes of encoded results one chunk may
+ *	return.
+ */
+#define LUNATIK_STATENAME_MAXSIZE	64
+#define LUNATIK_SCRIPTNAME_MAXSIZE	255
+#define LUNATIK_DATA_MAXSIZE		(64 * 1024)
+#define LUNATIK_CODE_MAXSIZE		(1024 * 1024)
+#define LUNATIK_FRAGMENT_MAXSIZE	(32 * 1024)
+#define LUNATIK_DEFAULT_MAXALLOC	(1024 * 1024)
+#define LUNATIK_MIN_MAXALLOC		(64 * 1024)
+#define LUNATIK_MAX_MAXALLOC		(1024 * 1024 * 1024)
+#define LUNATIK_DEFAULT_MAXSTATES	1024
+#define LUNATIK_RESULTS_MAXSIZE		(64 * 1024)
+
+/* Chunk name used when LUNATIK_ATTR_CODENAME is absent. */
+#define LUNATIK_DEFAULT_CODENAME	"lua in kernel"
+
+/*
+ * Commands.
+ *
+ * LUNATIK_CMD_LIMITS
+ *	Request: nothing. Reply: LUNATIK_ATTR_MAXSTATES (the running module's
+ *	per-namespace limit), LUNATIK_ATTR_NSTATES (states now in the
+ *	caller's namespace), LUNATIK_ATTR_DEFAULT_MAXALLOC. Does no other
+ *	work, so its round trip is the family's floor.
+ *
+ * LUNATIK_CMD_NEWSTATE
+ *	Request: LUNATIK_ATTR_STATENAME, optional LUNATIK_ATTR_MAXALLOC.
+ *	Reply: LUNATIK_ATTR_STATENAME, LUNATIK_ATTR_MAXALLOC,
+ *	LUNATIK_ATTR_CURRALLOC of the new state. The caller's socket becomes
+ *	the state's receiver (see LUNATIK_CMD_DATA).
+ *	Errors: -EEXIST a state of that name exists; -ERANGE maxalloc out of
+ *	[LUNATIK_MIN_MAXALLOC, LUNATIK_MAX_MAXALLOC]; -ENOSPC the namespace
+ *	holds maxstates states; -ENOMEM.
+ *
+ * LUNATIK_CMD_DELSTATE
+ *	Request: LUNATIK_ATTR_STATENAME. Reply: ack. Waits for a chunk
+ *	running in the state to end, then destroys it.
+ *
+ * LUNATIK_CMD_GETSTATE
+ *	Request: LUNATIK_ATTR_STATENAME. Reply: LUNATIK_ATTR_STATENAME,
+ *	LUNATIK_ATTR_MAXALLOC, LUNATIK_ATTR_CURRALLOC. The caller's socket
+ *	becomes the state's receiver.
+ *	With NLM_F_DUMP and no attribute: one message per state of the
+ *	namespace, each with the three attributes above. A dump that raced
+ *	with a change to the set of states is flagged NLM_F_DUMP_INTR on its
+ *	messages; the client should list again.
+ *
+ * LUNATIK_CMD_DOSTRING
+ *	Request: LUNATIK_ATTR_STATENAME, LUNATIK_ATTR_CODE (text; a chunk
+ *	starting with the binary signature ESC 'L' 'u' 'a' is refused),
+ *	optional LUNATIK_ATTR_CODENAME.
+ *	A chunk larger than LUNATIK_FRAGMENT_MAXSIZE is sent as fragments:
+ *	every fragment carries LUNATIK_ATTR_CODE_TOTAL (the whole length)
+ *	and LUNATIK_ATTR_CODE_OFFSET (where this fragment starts), in order
+ *	from offset 0, all from the same socket. Each fragment but the last
+ *	is acked with an empty reply; the last runs the chunk. The kernel
+ *	keeps one upload per state; an upload is dropped when its socket
+ *	closes, when a fragment is out of order (-EINVAL) or when another
+ *	socket starts an upload to the same state (-EBUSY for the latter).
+ *	Reply on success: LUNATIK_ATTR_RESULTS, a nest holding one
+ *	LUNATIK_VALUE_* attribute per value the chunk returned, in order.
+ *	Reply on a Lua error (syntax or runtime, including the time budget
+ *	and the memory limit): LUNATIK_ATTR_ERROR, the message with a
+ *	traceback that names the codename.
+ *	Errors: -E2BIG code or results over their limits; -EBUSY see above.
+ *
+ * LUNATIK_CMD_SEND
+ *	Request: LUNATIK_ATTR_STATENAME, LUNATIK_ATTR_DATA (0 to
+ *	LUNATIK_DATA_MAXSIZE bytes). Calls the state's global
+ *	receive_callback(mem) with the data as a memory object.
+ *	Reply: empty on success, LUNATIK_ATTR_ERROR if the callback is not
+ *	a function or raised.
+ *
+ * LUNATIK_CMD_DATA
+ *	Kernel to user only, never a request. A Lua state's netlink.send(d)
+ *	unicasts LUNATIK_ATTR_STATENAME and LUNATIK_ATTR_DATA to the state's
+ *	receiver: the socket that last created it or looked it up with
+ *	LUNATIK_CMD_GETSTATE (not a dump). The socket's receive buffer is the
+ *	queue: when it is full, or no receiver socket is open, netlink.send
+ *	returns nil and a message and nothing is sent. Sequence number 0.
+ */
+enum lunatik_cmd {
+	LUNATIK_CMD_UNSPEC,
+	LUNATIK_CMD_LIMITS,
+	LUNATIK_CMD_NEWSTATE,
+	LUNATIK_CMD_DELSTATE,
+	LUNATIK_CMD_GETSTATE,
+	LUNATIK_CMD_DOSTRING,
+	LUNATIK_CMD_SEND,
+	LUNATIK_CMD_DATA,
+	__LUNATIK_CMD_MAX,
+};
+#define LUNATIK_CMD_MAX (__LUNATIK_CMD_MAX - 1)
+
+/*
+ * Attributes.
+ *
+ * LUNATIK_ATTR_STATENAME	NUL-terminated string, 1 to
+ *				LUNATIK_STATENAME_MAXSIZE bytes before the NUL
+ * LUNATIK_ATTR_MAXALLOC	u64, bytes
+ * LUNATIK_ATTR_CURRALLOC	u64, bytes the state uses now
+ * LUNATIK_ATTR_CODE		binary, 1 to LUNATIK_FRAGMENT_MAXSIZE bytes
+ * LUNATIK_ATTR_CODENAME	NUL-terminated string, 1 to
+ *				LUNATIK_SCRIPTNAME_MAXSIZE bytes
+ * LUNATIK_ATTR_CODE_TOTAL	u32, length of the whole fragmented chunk
+ * LUNATIK_ATTR_CODE_OFFSET	u32, offset of this fragment in the chunk
+ * LUNATIK_ATTR_RESULTS		nest of enum lunatik_value attributes
+ * LUNATIK_ATTR_ERROR		NUL-terminated string, a Lua error message
+ * LUNATIK_ATTR_DATA		binary, 0 to LUNATIK_DATA_MAXSIZE bytes
+ * LUNATIK_ATTR_MAXSTATES	u32
+ * LUNATIK_ATTR_NSTATES		u32
+ * LUNATIK_ATTR_DEFAULT_MAXALLOC u64
+ * LUNATIK_ATTR_PAD		padding for 64-bit attributes
+ */
+enum lunatik_attr {
+	LUNATIK_ATTR_UNSPEC,
+	LUNATIK_ATTR_STATENAME,
+	LUNATIK_ATTR_MAXALLOC,
+	LUNATIK_ATTR_CURRALLOC,
+	LUNATIK_ATTR_CODE,
+	LUNATIK_ATTR_CODENAME,
+	LUNATIK_ATTR_CODE_TOTAL,
+	LUNATIK_ATTR_CODE_OFFSET,
+	LUNATIK_ATTR_RESULTS,
+	LUNATIK_ATTR_ERROR,
+	LUNATIK_ATTR_DATA,
+	LUNATIK_ATTR_MAXSTATES,
+	LUNATIK_ATTR_NSTATES,
+	LUNATIK_ATTR_DEFAULT_MAXALLOC,
+	LUNATIK_ATTR_PAD,
+	__LUNATIK_ATTR_MAX,
+};
+#define LUNATIK_ATTR_MAX (__LUNATIK_ATTR_MAX - 1)
+
+/*
+ * Values a chunk returns, nested in LUNATIK_ATTR_RESULTS in the order the
+ * chunk returned them. Tables, functions, userdata and threads are sent as
+ * LUNATIK_VALUE_STRING holding their tostring().
+ *
+ * LUNATIK_VALUE_NIL		flag (no payload)
+ * LUNATIK_VALUE_BOOLEAN	u8, 0 or 1
+ * LUNATIK_VALUE_INTEGER	s64
+ * LUNATIK_VALUE_STRING		binary, may hold NUL bytes
+ */
+enum lunatik_value {
+	LUNATIK_VALUE_UNSPEC,
+	LUNATIK_VALUE_NIL,
+	LUNATIK_VALUE_BOOLEAN,
+	LUNATIK_VALUE_INTEGER,
+	LUNATIK_VALUE_STRING,
+	__LUNATIK_VALUE_MAX,
+};
+#define LUNATIK_VALUE_MAX (__LUNATIK_VALUE_MAX - 1)
+
+#endif /* _UAPI_LINUX_LUNATIK_H */

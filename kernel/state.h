@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A Lua state inside the kernel: its interpreter, memory limit and lock.
+ * state.c owns the Lua side; netlink.c owns naming, lookup and the wire.
+ */
+#ifndef _LUNATIK_STATE_H
+#define _LUNATIK_STATE_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <uapi/linux/lunatik.h>
+
+struct lua_State;
+struct net;
+
+/* A reassembly buffer for a chunk sent in fragments (netlink.c). */
+struct lunatik_upload {
+	u32 portid;		/* socket sending it; 0 when none */
+	u32 total;
+	u32 received;
+	char *code;		/* kvmalloc'd, @total bytes */
+	char codename[LUNATIK_SCRIPTNAME_MAXSIZE + 1];
+};
+
+struct lunatik_state {
+	struct kref kref;
+	/* Held while Lua runs and while any field below it changes. */
+	struct mutex lock;
+	struct lua_State *L;	/* NULL once closed */
+	char name[LUNATIK_STATENAME_MAXSIZE + 1];
+	size_t maxalloc;
+	size_t curralloc;	/* exact; read without the lock with READ_ONCE */
+	struct net *net;	/* not a counted reference: states die with it */
+	u32 receiver_portid;	/* socket netlink.send() unicasts to; 0: none */
+	struct lunatik_upload upload;
+	struct list_head node;	/* in the namespace's registry (netlink.c) */
+};
+
+/*
+ * What a chunk or callback left behind, encoded for the wire. On success
+ * @buf holds a sequence of enum lunatik_value attributes (struct nlattr,
+ * aligned like nla_put() would) to be nested in LUNATIK_ATTR_RESULTS; on a
+ * Lua error @lua_error is true and @buf holds the NUL-terminated message.
+ * Free @buf with kvfree().
+ */
+struct lunatik_reply {
+	bool lua_error;
+	void *buf;
+	size_t len;
+};
+
+/*
+ * Creates a state with its libraries open. Returns ERR_PTR(-ENOMEM) when
+ * memory or @maxalloc do not suffice. The caller gets one reference.
+ */
+struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
+					struct net *net);
+void lunatik_state_get(struct lunatik_state *s);
+void lunatik_state_put(struct lunatik_state *s);
+
+/*
+ * Destroys the interpreter, waiting for a chunk running in it to end.
+ * Later calls to run functions return -ENOENT.
+ */
+void lunatik_state_close(struct lunatik_state *s);
+
+/*
+ * Runs a text chunk. Returns 0 with @reply filled, -ENOENT if the state is
+ * closed, -EINVAL for a binary chunk, -E2BIG when the results do not fit in
+ * LUNATIK_RESULTS_MAXSIZE, -ENOMEM. Takes s->lock.
+ */
+int lunatik_state_dostring(struct lunatik_state *s, const char *code,
+			   size_t len, const char *codename,
+			   struct lunatik_reply *reply);
+
+/*
+ * Calls the global receive_callback(mem) with a copy of @data. Returns 0
+ * with @reply filled (no values on success; lua_error when the callback is
+ * missing or raised), -ENOENT if closed, -ENOMEM. Takes s->lock.
+ */
+int lunatik_state_send(struct lunatik_state *s, const void *data, size_t len,
+		       struct lunatik_reply *reply);
+
+/*
+ * Implemented by netlink.c, called by the Lua function netlink.send() with
+ * s->lock held: queues @data for the state's receiver. Returns @len, or
+ * -ENOTCONN when no receiver is registered or its socket is gone, -ENOBUFS
+ * when its queue is full, -ENOMEM.
+ */
+int lunatik_netlink_send(struct lunatik_state *s, const void *data,
+			 size_t len);
+
+/* Module parameters (main.c). */
+extern unsigned int lunatik_maxstates;
+extern unsigned int lunatik_timeout_ms;
+
+#endif /* _LUNATIK_STATE_H */
