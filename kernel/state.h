@@ -9,14 +9,17 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <uapi/linux/lunatik.h>
 
 struct lua_State;
 struct net;
+struct sock;
 
 /* A reassembly buffer for a chunk sent in fragments (netlink.c). */
 struct lunatik_upload {
+	struct mutex lock;
 	u32 portid;		/* socket sending it; 0 when none */
 	u32 total;
 	u32 received;
@@ -33,9 +36,18 @@ struct lunatik_state {
 	size_t maxalloc;
 	size_t curralloc;	/* exact; read without the lock with READ_ONCE */
 	struct net *net;	/* not a counted reference: states die with it */
-	u32 receiver_portid;	/* socket netlink.send() unicasts to; 0: none */
+	/*
+	 * Owned by netlink.c and registry.c, which initialize them before
+	 * the state is published; state.c never touches them.
+	 */
 	struct lunatik_upload upload;
-	struct list_head node;	/* in the namespace's registry (netlink.c) */
+	struct {
+		spinlock_t lock;
+		struct sock *sk;	/* counted reference; NULL: none */
+		u32 portid;
+	} receiver;		/* where netlink.send() unicasts */
+	struct list_head node;	/* registry: in creation order, for dumps */
+	struct hlist_node hnode; /* registry: by name */
 };
 
 /*
@@ -62,7 +74,8 @@ void lunatik_state_put(struct lunatik_state *s);
 
 /*
  * Destroys the interpreter, waiting for a chunk running in it to end.
- * Later calls to run functions return -ENOENT.
+ * Later calls to run functions return -ENOENT. Does not touch the upload
+ * or receiver fields: their owner releases them.
  */
 void lunatik_state_close(struct lunatik_state *s);
 
