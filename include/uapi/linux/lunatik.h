@@ -38,6 +38,9 @@
  *	the NUL.
  * LUNATIK_DATA_MAXSIZE: most bytes one LUNATIK_CMD_SEND or one kernel
  *	netlink.send() carries.
+ * LUNATIK_DATA_CHUNK_MAXSIZE: most bytes in one LUNATIK_ATTR_DATA. A
+ *	netlink attribute's length is 16 bits, so data is carried as
+ *	several LUNATIK_ATTR_DATA in one message, concatenated in order.
  * LUNATIK_CODE_MAXSIZE: longest chunk LUNATIK_CMD_DOSTRING accepts once
  *	reassembled from its fragments.
  * LUNATIK_FRAGMENT_MAXSIZE: most bytes of code in one message.
@@ -50,18 +53,20 @@
  *	module parameter "maxstates" says otherwise; LUNATIK_CMD_LIMITS
  *	reports the value in force.
  * LUNATIK_RESULTS_MAXSIZE: most bytes of encoded results one chunk may
- *	return.
+ *	return (they travel in one nest, whose length is 16 bits); a longer
+ *	Lua error message is cut to this size.
  */
 #define LUNATIK_STATENAME_MAXSIZE	64
 #define LUNATIK_SCRIPTNAME_MAXSIZE	255
 #define LUNATIK_DATA_MAXSIZE		(64 * 1024)
+#define LUNATIK_DATA_CHUNK_MAXSIZE	(32 * 1024)
 #define LUNATIK_CODE_MAXSIZE		(1024 * 1024)
 #define LUNATIK_FRAGMENT_MAXSIZE	(32 * 1024)
 #define LUNATIK_DEFAULT_MAXALLOC	(1024 * 1024)
 #define LUNATIK_MIN_MAXALLOC		(64 * 1024)
 #define LUNATIK_MAX_MAXALLOC		(1024 * 1024 * 1024)
 #define LUNATIK_DEFAULT_MAXSTATES	1024
-#define LUNATIK_RESULTS_MAXSIZE		(64 * 1024)
+#define LUNATIK_RESULTS_MAXSIZE		(60 * 1024)
 
 /* Chunk name used when LUNATIK_ATTR_CODENAME is absent. */
 #define LUNATIK_DEFAULT_CODENAME	"lua in kernel"
@@ -105,7 +110,7 @@
  *	every fragment carries LUNATIK_ATTR_CODE_TOTAL (the whole length)
  *	and LUNATIK_ATTR_CODE_OFFSET (where this fragment starts), in order
  *	from offset 0, all from the same socket. Each fragment but the last
- *	is acked with an empty reply; the last runs the chunk. The kernel
+ *	is answered by the ack alone; the last runs the chunk. The kernel
  *	keeps one upload per state; an upload is dropped when its socket
  *	closes, when a fragment is out of order (-EINVAL) or when another
  *	socket starts an upload to the same state (-EBUSY for the latter).
@@ -117,19 +122,22 @@
  *	Errors: -E2BIG code or results over their limits; -EBUSY see above.
  *
  * LUNATIK_CMD_SEND
- *	Request: LUNATIK_ATTR_STATENAME, LUNATIK_ATTR_DATA (0 to
- *	LUNATIK_DATA_MAXSIZE bytes). Calls the state's global
+ *	Request: LUNATIK_ATTR_STATENAME, one or more LUNATIK_ATTR_DATA
+ *	(0 to LUNATIK_DATA_MAXSIZE bytes in all). Calls the state's global
  *	receive_callback(mem) with the data as a memory object.
  *	Reply: empty on success, LUNATIK_ATTR_ERROR if the callback is not
  *	a function or raised.
  *
  * LUNATIK_CMD_DATA
  *	Kernel to user only, never a request. A Lua state's netlink.send(d)
- *	unicasts LUNATIK_ATTR_STATENAME and LUNATIK_ATTR_DATA to the state's
+ *	unicasts LUNATIK_ATTR_STATENAME and one or more LUNATIK_ATTR_DATA
+ *	to the state's
  *	receiver: the socket that last created it or looked it up with
  *	LUNATIK_CMD_GETSTATE (not a dump). The socket's receive buffer is the
  *	queue: when it is full, or no receiver socket is open, netlink.send
- *	returns nil and a message and nothing is sent. Sequence number 0.
+ *	returns nil and a message and nothing is sent. The kernel keeps
+ *	room in that buffer for the reply to the receiver's own next request.
+ *	Sequence number 0.
  */
 enum lunatik_cmd {
 	LUNATIK_CMD_UNSPEC,
@@ -158,7 +166,8 @@ enum lunatik_cmd {
  * LUNATIK_ATTR_CODE_OFFSET	u32, offset of this fragment in the chunk
  * LUNATIK_ATTR_RESULTS		nest of enum lunatik_value attributes
  * LUNATIK_ATTR_ERROR		NUL-terminated string, a Lua error message
- * LUNATIK_ATTR_DATA		binary, 0 to LUNATIK_DATA_MAXSIZE bytes
+ * LUNATIK_ATTR_DATA		binary, 0 to LUNATIK_DATA_CHUNK_MAXSIZE bytes;
+ *				repeated, see LUNATIK_DATA_CHUNK_MAXSIZE
  * LUNATIK_ATTR_MAXSTATES	u32
  * LUNATIK_ATTR_NSTATES		u32
  * LUNATIK_ATTR_DEFAULT_MAXALLOC u64

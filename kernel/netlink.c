@@ -1,0 +1,744 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "lunatik": the wire side of every command.
+ * include/uapi/linux/lunatik.h documents the protocol.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/mm.h>
+#include <linux/netlink.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+
+#include "netlink.h"
+#include "registry.h"
+#include "state.h"
+
+/*
+ * Receive-buffer room kept free on a receiver's socket so that the reply
+ * to its own next request (at most LUNATIK_RESULTS_MAXSIZE of results)
+ * always fits: netlink drops a reply that does not, and the client would
+ * wait for it forever.
+ */
+#define LUNATIK_REPLY_HEADROOM (4 * LUNATIK_RESULTS_MAXSIZE)
+
+static const struct nla_policy name_policy[LUNATIK_ATTR_MAX + 1] = {
+	[LUNATIK_ATTR_STATENAME] = { .type = NLA_NUL_STRING,
+				     .len = LUNATIK_STATENAME_MAXSIZE },
+};
+
+static const struct nla_policy newstate_policy[LUNATIK_ATTR_MAX + 1] = {
+	[LUNATIK_ATTR_STATENAME] = { .type = NLA_NUL_STRING,
+				     .len = LUNATIK_STATENAME_MAXSIZE },
+	[LUNATIK_ATTR_MAXALLOC] = { .type = NLA_U64 },
+};
+
+/* Not const: NLA_POLICY_FULL_RANGE takes a plain pointer in this kernel. */
+static struct netlink_range_validation code_total_range __ro_after_init = {
+	.min = 1,
+	.max = LUNATIK_CODE_MAXSIZE,
+};
+
+static struct netlink_range_validation code_offset_range __ro_after_init = {
+	.max = LUNATIK_CODE_MAXSIZE - 1,
+};
+
+static const struct nla_policy dostring_policy[LUNATIK_ATTR_MAX + 1] = {
+	[LUNATIK_ATTR_STATENAME] = { .type = NLA_NUL_STRING,
+				     .len = LUNATIK_STATENAME_MAXSIZE },
+	[LUNATIK_ATTR_CODE] = { .type = NLA_BINARY,
+				.len = LUNATIK_FRAGMENT_MAXSIZE },
+	[LUNATIK_ATTR_CODENAME] = { .type = NLA_NUL_STRING,
+				    .len = LUNATIK_SCRIPTNAME_MAXSIZE },
+	[LUNATIK_ATTR_CODE_TOTAL] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &code_total_range),
+	[LUNATIK_ATTR_CODE_OFFSET] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							   &code_offset_range),
+};
+
+static const struct nla_policy send_policy[LUNATIK_ATTR_MAX + 1] = {
+	[LUNATIK_ATTR_STATENAME] = { .type = NLA_NUL_STRING,
+				     .len = LUNATIK_STATENAME_MAXSIZE },
+	[LUNATIK_ATTR_DATA] = { .type = NLA_BINARY,
+				.len = LUNATIK_DATA_CHUNK_MAXSIZE },
+};
+
+/* LUNATIK_CMD_LIMITS takes no attribute: every one is refused. */
+static const struct nla_policy limits_policy[LUNATIK_ATTR_MAX + 1] = {};
+
+static struct genl_family lunatik_family;
+
+/* Running code in the kernel is for root only, whatever the namespace. */
+static bool lunatik_capable(const struct sk_buff *skb,
+			    struct netlink_ext_ack *extack)
+{
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		return true;
+	NL_SET_ERR_MSG(extack, "permission denied: needs CAP_SYS_ADMIN");
+	return false;
+}
+
+/*
+ * Checks the caller and keeps its socket, which becomes a state's receiver
+ * on NEWSTATE and GETSTATE.
+ */
+static int lunatik_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			    struct genl_info *info)
+{
+	if (!lunatik_capable(skb, info->extack))
+		return -EPERM;
+	info->user_ptr[0] = NETLINK_CB(skb).sk;
+	return 0;
+}
+
+static struct lunatik_registry *info_registry(struct genl_info *info)
+{
+	return lunatik_registry_of(genl_info_net(info));
+}
+
+/* Returns the state named by the request, or NULL with the error set. */
+static struct lunatik_state *find_state(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[LUNATIK_ATTR_STATENAME];
+	struct lunatik_state *s;
+
+	if (!attr) {
+		GENL_SET_ERR_MSG(info, "state name missing");
+		return NULL;
+	}
+	s = lunatik_registry_find(info_registry(info), nla_data(attr));
+	if (!s)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "state not found");
+	return s;
+}
+
+static void set_receiver(struct lunatik_state *s, struct genl_info *info)
+{
+	struct sock *sk = info->user_ptr[0], *old;
+
+	sock_hold(sk);
+	spin_lock(&s->receiver.lock);
+	old = s->receiver.sk;
+	s->receiver.sk = sk;
+	s->receiver.portid = info->snd_portid;
+	spin_unlock(&s->receiver.lock);
+	if (old)
+		sock_put(old);
+}
+
+static int put_state_info(struct sk_buff *skb, struct lunatik_state *s)
+{
+	if (nla_put_string(skb, LUNATIK_ATTR_STATENAME, s->name) ||
+	    nla_put_u64_64bit(skb, LUNATIK_ATTR_MAXALLOC, s->maxalloc,
+			      LUNATIK_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, LUNATIK_ATTR_CURRALLOC,
+			      READ_ONCE(s->curralloc), LUNATIK_ATTR_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static size_t state_info_size(void)
+{
+	return nla_total_size(LUNATIK_STATENAME_MAXSIZE + 1) +
+	       2 * nla_total_size_64bit(sizeof(u64));
+}
+
+static struct sk_buff *new_reply(struct genl_info *info, size_t payload,
+				 void **hdr)
+{
+	struct sk_buff *skb = genlmsg_new(payload, GFP_KERNEL);
+
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put_reply(skb, info, &lunatik_family, 0,
+				 info->genlhdr->cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+static int reply_state_info(struct lunatik_state *s, struct genl_info *info)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = new_reply(info, state_info_size(), &hdr);
+	if (!skb)
+		return -ENOMEM;
+	if (put_state_info(skb, s)) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return genlmsg_reply(skb, info);
+}
+
+static int lunatik_limits(struct sk_buff *unused, struct genl_info *info)
+{
+	struct lunatik_registry *r = info_registry(info);
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = new_reply(info, 2 * nla_total_size(sizeof(u32)) +
+			      nla_total_size_64bit(sizeof(u64)), &hdr);
+	if (!skb)
+		return -ENOMEM;
+	if (nla_put_u32(skb, LUNATIK_ATTR_MAXSTATES,
+			READ_ONCE(lunatik_maxstates)) ||
+	    nla_put_u32(skb, LUNATIK_ATTR_NSTATES, READ_ONCE(r->count)) ||
+	    nla_put_u64_64bit(skb, LUNATIK_ATTR_DEFAULT_MAXALLOC,
+			      LUNATIK_DEFAULT_MAXALLOC, LUNATIK_ATTR_PAD)) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return genlmsg_reply(skb, info);
+}
+
+static int lunatik_newstate(struct sk_buff *unused, struct genl_info *info)
+{
+	struct nlattr *name = info->attrs[LUNATIK_ATTR_STATENAME];
+	struct nlattr *maxattr = info->attrs[LUNATIK_ATTR_MAXALLOC];
+	struct lunatik_registry *r = info_registry(info);
+	u64 maxalloc = LUNATIK_DEFAULT_MAXALLOC;
+	struct lunatik_state *s;
+	int err;
+
+	if (!name) {
+		GENL_SET_ERR_MSG(info, "state name missing");
+		return -EINVAL;
+	}
+	if (!nla_len(name) || !*(char *)nla_data(name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, name, "state name is empty");
+		return -EINVAL;
+	}
+	if (maxattr) {
+		maxalloc = nla_get_u64(maxattr);
+		if (maxalloc < LUNATIK_MIN_MAXALLOC ||
+		    maxalloc > LUNATIK_MAX_MAXALLOC) {
+			NL_SET_ERR_MSG_ATTR(info->extack, maxattr,
+					    "maxalloc out of range");
+			return -ERANGE;
+		}
+	}
+
+	s = lunatik_state_new(nla_data(name), maxalloc, genl_info_net(info));
+	if (IS_ERR(s)) {
+		GENL_SET_ERR_MSG(info, "not enough memory for a new state");
+		return PTR_ERR(s);
+	}
+	lunatik_registry_prepare(s);
+	set_receiver(s, info);
+
+	/* Keep a reference for the reply: once inserted, s may be removed. */
+	lunatik_state_get(s);
+	err = lunatik_registry_insert(r, s);
+	if (err) {
+		if (err == -EEXIST)
+			GENL_SET_ERR_MSG(info, "state already exists");
+		else
+			GENL_SET_ERR_MSG(info, "too many states");
+		lunatik_state_put(s);
+		lunatik_registry_retire(s);
+		return err;
+	}
+	err = reply_state_info(s, info);
+	lunatik_state_put(s);
+	return err;
+}
+
+static int lunatik_delstate(struct sk_buff *unused, struct genl_info *info)
+{
+	struct nlattr *name = info->attrs[LUNATIK_ATTR_STATENAME];
+	int err;
+
+	if (!name) {
+		GENL_SET_ERR_MSG(info, "state name missing");
+		return -EINVAL;
+	}
+	err = lunatik_registry_remove(info_registry(info), nla_data(name));
+	if (err)
+		NL_SET_ERR_MSG_ATTR(info->extack, name, "state not found");
+	return err;
+}
+
+static int lunatik_getstate(struct sk_buff *unused, struct genl_info *info)
+{
+	struct lunatik_state *s = find_state(info);
+	int err;
+
+	if (!s)
+		return -ENOENT;
+	set_receiver(s, info);
+	err = reply_state_info(s, info);
+	lunatik_state_put(s);
+	return err;
+}
+
+static int lunatik_dump_start(struct netlink_callback *cb)
+{
+	if (!lunatik_capable(cb->skb, cb->extack))
+		return -EPERM;
+	cb->args[0] = 0;	/* index of the next state to report */
+	return 0;
+}
+
+static int lunatik_dump_states(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct lunatik_registry *r = lunatik_registry_of(sock_net(skb->sk));
+	struct lunatik_state *s;
+	long index = 0;
+	void *hdr;
+
+	mutex_lock(&r->lock);
+	cb->seq = r->generation;
+	list_for_each_entry(s, &r->states, node) {
+		if (index++ < cb->args[0])
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &lunatik_family,
+				  NLM_F_MULTI, LUNATIK_CMD_GETSTATE);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (put_state_info(skb, s)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0]++;
+	}
+	mutex_unlock(&r->lock);
+	return skb->len;
+}
+
+/*
+ * Takes one fragment of a chunk. Returns 1 with the whole chunk in @code
+ * and @codelen (the caller frees it) once the last fragment arrived, 0
+ * when more are expected, or -errno.
+ */
+static int take_fragment(struct lunatik_state *s, struct genl_info *info,
+			 char **code, size_t *codelen, char *codename)
+{
+	struct nlattr *codeattr = info->attrs[LUNATIK_ATTR_CODE];
+	struct nlattr *totalattr = info->attrs[LUNATIK_ATTR_CODE_TOTAL];
+	struct nlattr *offattr = info->attrs[LUNATIK_ATTR_CODE_OFFSET];
+	struct lunatik_upload *up = &s->upload;
+	u32 portid = info->snd_portid;
+	u32 total, offset, len;
+	char *stale = NULL;
+	int ret = 0;
+
+	if (!totalattr || !offattr) {
+		GENL_SET_ERR_MSG(info, "fragment needs both total and offset");
+		return -EINVAL;
+	}
+	total = nla_get_u32(totalattr);
+	offset = nla_get_u32(offattr);
+	len = nla_len(codeattr);
+
+	mutex_lock(&up->lock);
+	if (offset == 0) {
+		if (up->portid && up->portid != portid) {
+			GENL_SET_ERR_MSG(info, "another socket is uploading a chunk to this state");
+			ret = -EBUSY;
+			goto out;
+		}
+		stale = up->code;
+		up->code = kvmalloc(total, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!up->code) {
+			up->portid = 0;
+			GENL_SET_ERR_MSG(info, "not enough memory for the chunk");
+			ret = -ENOMEM;
+			goto out;
+		}
+		up->portid = portid;
+		up->total = total;
+		up->received = 0;
+		strscpy(up->codename, codename, sizeof(up->codename));
+	} else if (up->portid != portid || up->total != total ||
+		   up->received != offset) {
+		if (up->portid == portid) {
+			stale = up->code;
+			up->code = NULL;
+			up->portid = 0;
+		}
+		NL_SET_ERR_MSG_ATTR(info->extack, offattr,
+				    "chunk fragment out of order");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (len > total - offset) {
+		stale = up->code;
+		up->code = NULL;
+		up->portid = 0;
+		NL_SET_ERR_MSG_ATTR(info->extack, codeattr,
+				    "fragment runs past the chunk's total length");
+		ret = -EINVAL;
+		goto out;
+	}
+	memcpy(up->code + offset, nla_data(codeattr), len);
+	up->received += len;
+	if (up->received == total) {
+		*code = up->code;
+		*codelen = total;
+		strscpy(codename, up->codename, LUNATIK_SCRIPTNAME_MAXSIZE + 1);
+		up->code = NULL;
+		up->portid = 0;
+		ret = 1;
+	}
+out:
+	mutex_unlock(&up->lock);
+	kvfree(stale);
+	return ret;
+}
+
+static int reply_lua(struct genl_info *info, struct lunatik_reply *reply)
+{
+	struct sk_buff *skb;
+	struct nlattr *attr;
+	void *hdr;
+
+	skb = new_reply(info, nla_total_size(reply->len), &hdr);
+	if (!skb)
+		return -ENOMEM;
+	if (reply->lua_error) {
+		if (nla_put_string(skb, LUNATIK_ATTR_ERROR, reply->buf))
+			goto too_big;
+	} else {
+		attr = nla_reserve(skb, LUNATIK_ATTR_RESULTS | NLA_F_NESTED,
+				   reply->len);
+		if (!attr)
+			goto too_big;
+		memcpy(nla_data(attr), reply->buf, reply->len);
+	}
+	genlmsg_end(skb, hdr);
+	return genlmsg_reply(skb, info);
+too_big:
+	nlmsg_free(skb);
+	return -EMSGSIZE;
+}
+
+static int lua_errno_to_extack(int err, struct genl_info *info)
+{
+	switch (err) {
+	case -ENOENT:
+		GENL_SET_ERR_MSG(info, "state not found");
+		break;
+	case -EINVAL:
+		GENL_SET_ERR_MSG(info, "binary chunks are not accepted");
+		break;
+	case -E2BIG:
+		GENL_SET_ERR_MSG(info, "results larger than LUNATIK_RESULTS_MAXSIZE");
+		break;
+	case -ENOMEM:
+		GENL_SET_ERR_MSG(info, "not enough memory");
+		break;
+	}
+	return err;
+}
+
+static int lunatik_dostring(struct sk_buff *unused, struct genl_info *info)
+{
+	struct nlattr *codeattr = info->attrs[LUNATIK_ATTR_CODE];
+	struct nlattr *nameattr = info->attrs[LUNATIK_ATTR_CODENAME];
+	char codename[LUNATIK_SCRIPTNAME_MAXSIZE + 1];
+	struct lunatik_reply reply = {};
+	struct lunatik_state *s;
+	char *code = NULL;
+	size_t len;
+	int err;
+
+	if (!codeattr) {
+		GENL_SET_ERR_MSG(info, "code missing");
+		return -EINVAL;
+	}
+	if (nameattr && !*(char *)nla_data(nameattr)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nameattr, "codename is empty");
+		return -EINVAL;
+	}
+	strscpy(codename, nameattr ? (char *)nla_data(nameattr) :
+		LUNATIK_DEFAULT_CODENAME, sizeof(codename));
+
+	s = find_state(info);
+	if (!s)
+		return -ENOENT;
+
+	if (info->attrs[LUNATIK_ATTR_CODE_TOTAL] ||
+	    info->attrs[LUNATIK_ATTR_CODE_OFFSET]) {
+		err = take_fragment(s, info, &code, &len, codename);
+		if (err <= 0)
+			goto out;
+		err = lunatik_state_dostring(s, code, len, codename, &reply);
+		kvfree(code);
+	} else {
+		err = lunatik_state_dostring(s, nla_data(codeattr),
+					     nla_len(codeattr), codename,
+					     &reply);
+	}
+	if (err) {
+		lua_errno_to_extack(err, info);
+		goto out;
+	}
+	err = reply_lua(info, &reply);
+	kvfree(reply.buf);
+out:
+	lunatik_state_put(s);
+	return err;
+}
+
+/*
+ * Returns the data of a request's LUNATIK_ATTR_DATA attributes, copied into
+ * one buffer when there are several (free it with kvfree if it is not the
+ * attribute's own), or an ERR_PTR.
+ */
+static void *gather_data(struct genl_info *info, size_t *len)
+{
+	const struct nlattr *attr, *only = NULL;
+	size_t total = 0;
+	char *buf;
+	int rem;
+
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(attr) != LUNATIK_ATTR_DATA)
+			continue;
+		total += nla_len(attr);
+		only = only ? ERR_PTR(-EEXIST) : attr;
+	}
+	if (!only) {
+		GENL_SET_ERR_MSG(info, "data missing");
+		return ERR_PTR(-EINVAL);
+	}
+	if (total > LUNATIK_DATA_MAXSIZE) {
+		GENL_SET_ERR_MSG(info, "data larger than LUNATIK_DATA_MAXSIZE");
+		return ERR_PTR(-E2BIG);
+	}
+	*len = total;
+	if (!IS_ERR(only))
+		return nla_data(only);
+
+	buf = kvmalloc(total, GFP_KERNEL | __GFP_NOWARN);
+	if (!buf) {
+		GENL_SET_ERR_MSG(info, "not enough memory");
+		return ERR_PTR(-ENOMEM);
+	}
+	total = 0;
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(attr) != LUNATIK_ATTR_DATA)
+			continue;
+		memcpy(buf + total, nla_data(attr), nla_len(attr));
+		total += nla_len(attr);
+	}
+	return buf;
+}
+
+static int lunatik_send(struct sk_buff *unused, struct genl_info *info)
+{
+	struct nlattr *last = info->attrs[LUNATIK_ATTR_DATA];
+	struct lunatik_reply reply = {};
+	struct lunatik_state *s;
+	size_t len;
+	void *data;
+	int err;
+
+	data = gather_data(info, &len);
+	if (IS_ERR(data))
+		return PTR_ERR(data);
+	s = find_state(info);
+	if (!s) {
+		err = -ENOENT;
+		goto free_data;
+	}
+	err = lunatik_state_send(s, data, len, &reply);
+	if (err) {
+		lua_errno_to_extack(err, info);
+		goto out;
+	}
+	if (reply.lua_error)
+		err = reply_lua(info, &reply);
+	kvfree(reply.buf);
+out:
+	lunatik_state_put(s);
+free_data:
+	if (data != nla_data(last))
+		kvfree(data);
+	return err;
+}
+
+static size_t data_chunks_size(size_t len)
+{
+	size_t full = len / LUNATIK_DATA_CHUNK_MAXSIZE;
+	size_t rest = len % LUNATIK_DATA_CHUNK_MAXSIZE;
+
+	return full * nla_total_size(LUNATIK_DATA_CHUNK_MAXSIZE) +
+	       (rest || !len ? nla_total_size(rest) : 0);
+}
+
+static int put_data_chunks(struct sk_buff *skb, const char *data, size_t len)
+{
+	size_t chunk;
+
+	do {
+		chunk = min_t(size_t, len, LUNATIK_DATA_CHUNK_MAXSIZE);
+		if (nla_put(skb, LUNATIK_ATTR_DATA, chunk, data))
+			return -EMSGSIZE;
+		data += chunk;
+		len -= chunk;
+	} while (len);
+	return 0;
+}
+
+int lunatik_netlink_send(struct lunatik_state *s, const void *data,
+			 size_t len)
+{
+	size_t namelen = strlen(s->name) + 1;
+	struct sk_buff *skb;
+	struct sock *sk;
+	u32 portid;
+	void *hdr;
+	int err;
+
+	if (len > LUNATIK_DATA_MAXSIZE)
+		return -E2BIG;
+
+	spin_lock(&s->receiver.lock);
+	sk = s->receiver.sk;
+	if (sk)
+		sock_hold(sk);
+	portid = s->receiver.portid;
+	spin_unlock(&s->receiver.lock);
+	if (!sk)
+		return -ENOTCONN;
+
+	err = -ENOMEM;
+	skb = genlmsg_new(nla_total_size(namelen) + data_chunks_size(len),
+			  GFP_KERNEL);
+	if (!skb)
+		goto out;
+	hdr = genlmsg_put(skb, 0, 0, &lunatik_family, 0, LUNATIK_CMD_DATA);
+	if (!hdr || nla_put(skb, LUNATIK_ATTR_STATENAME, namelen, s->name) ||
+	    put_data_chunks(skb, data, len)) {
+		nlmsg_free(skb);
+		goto out;
+	}
+	genlmsg_end(skb, hdr);
+
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize +
+	    LUNATIK_REPLY_HEADROOM > READ_ONCE(sk->sk_rcvbuf)) {
+		nlmsg_free(skb);
+		err = -ENOBUFS;
+		goto out;
+	}
+	err = genlmsg_unicast(s->net, skb, portid);
+	if (err == -EAGAIN)
+		err = -ENOBUFS;
+	else if (err == -ECONNREFUSED)
+		err = -ENOTCONN;
+out:
+	sock_put(sk);
+	return err ? err : len;
+}
+
+static const struct genl_ops lunatik_ops[] = {
+	{
+		.cmd = LUNATIK_CMD_LIMITS,
+		.doit = lunatik_limits,
+		.policy = limits_policy,
+		.maxattr = LUNATIK_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LUNATIK_CMD_NEWSTATE,
+		.doit = lunatik_newstate,
+		.policy = newstate_policy,
+		.maxattr = LUNATIK_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LUNATIK_CMD_DELSTATE,
+		.doit = lunatik_delstate,
+		.policy = name_policy,
+		.maxattr = LUNATIK_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LUNATIK_CMD_GETSTATE,
+		.doit = lunatik_getstate,
+		.start = lunatik_dump_start,
+		.dumpit = lunatik_dump_states,
+		.policy = name_policy,
+		.maxattr = LUNATIK_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LUNATIK_CMD_DOSTRING,
+		.doit = lunatik_dostring,
+		.policy = dostring_policy,
+		.maxattr = LUNATIK_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LUNATIK_CMD_SEND,
+		.doit = lunatik_send,
+		.policy = send_policy,
+		.maxattr = LUNATIK_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
+static struct genl_family lunatik_family __ro_after_init = {
+	.name = LUNATIK_GENL_NAME,
+	.version = LUNATIK_GENL_VERSION,
+	.maxattr = LUNATIK_ATTR_MAX,
+	.netnsok = true,
+	.parallel_ops = true,
+	.pre_doit = lunatik_pre_doit,
+	.ops = lunatik_ops,
+	.n_ops = ARRAY_SIZE(lunatik_ops),
+	.resv_start_op = LUNATIK_CMD_LIMITS,
+	.module = THIS_MODULE,
+};
+
+static int lunatik_netlink_notify(struct notifier_block *nb,
+				  unsigned long event, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC)
+		lunatik_registry_forget_socket(n->net, n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block lunatik_netlink_notifier = {
+	.notifier_call = lunatik_netlink_notify,
+};
+
+int __init lunatik_netlink_init(void)
+{
+	int err;
+
+	err = netlink_register_notifier(&lunatik_netlink_notifier);
+	if (err)
+		return err;
+	err = genl_register_family(&lunatik_family);
+	if (err)
+		goto err_family;
+	return 0;
+
+err_family:
+	netlink_unregister_notifier(&lunatik_netlink_notifier);
+	return err;
+}
+
+void lunatik_netlink_exit(void)
+{
+	genl_unregister_family(&lunatik_family);
+	netlink_unregister_notifier(&lunatik_netlink_notifier);
+}

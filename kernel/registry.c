@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-network-namespace registry of states. Lock order: the registry's
+ * lock, then a state's upload lock or receiver lock. The registry lock is
+ * never held while Lua runs.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jhash.h>
+#include <linux/mm.h>
+#include <linux/netdevice.h>
+#include <linux/string.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+
+#include "registry.h"
+#include "state.h"
+
+static unsigned int lunatik_net_id __read_mostly;
+
+struct lunatik_registry *lunatik_registry_of(struct net *net)
+{
+	return net_generic(net, lunatik_net_id);
+}
+
+static u32 name_hash(const char *name)
+{
+	return jhash(name, strlen(name), 0);
+}
+
+void lunatik_registry_prepare(struct lunatik_state *s)
+{
+	mutex_init(&s->upload.lock);
+	spin_lock_init(&s->receiver.lock);
+	INIT_LIST_HEAD(&s->node);
+	INIT_HLIST_NODE(&s->hnode);
+}
+
+static struct lunatik_state *lookup(struct lunatik_registry *r,
+				    const char *name)
+{
+	struct lunatik_state *s;
+
+	hash_for_each_possible(r->names, s, hnode, name_hash(name))
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+int lunatik_registry_insert(struct lunatik_registry *r,
+			    struct lunatik_state *s)
+{
+	int err = 0;
+
+	mutex_lock(&r->lock);
+	if (lookup(r, s->name)) {
+		err = -EEXIST;
+	} else if (r->count >= READ_ONCE(lunatik_maxstates)) {
+		err = -ENOSPC;
+	} else {
+		hash_add(r->names, &s->hnode, name_hash(s->name));
+		list_add_tail(&s->node, &r->states);
+		r->count++;
+		r->generation++;
+	}
+	mutex_unlock(&r->lock);
+	return err;
+}
+
+struct lunatik_state *lunatik_registry_find(struct lunatik_registry *r,
+					    const char *name)
+{
+	struct lunatik_state *s;
+
+	mutex_lock(&r->lock);
+	s = lookup(r, name);
+	if (s)
+		lunatik_state_get(s);
+	mutex_unlock(&r->lock);
+	return s;
+}
+
+static void unlink_state(struct lunatik_registry *r, struct lunatik_state *s)
+{
+	hash_del(&s->hnode);
+	list_del_init(&s->node);
+	r->count--;
+	r->generation++;
+}
+
+int lunatik_registry_remove(struct lunatik_registry *r, const char *name)
+{
+	struct lunatik_state *s;
+
+	mutex_lock(&r->lock);
+	s = lookup(r, name);
+	if (s)
+		unlink_state(r, s);
+	mutex_unlock(&r->lock);
+	if (!s)
+		return -ENOENT;
+	lunatik_registry_retire(s);
+	return 0;
+}
+
+/* Frees @s's upload when @portid (0: any socket) is uploading it. */
+static void drop_upload(struct lunatik_state *s, u32 portid)
+{
+	char *code = NULL;
+
+	mutex_lock(&s->upload.lock);
+	if (s->upload.portid && (!portid || s->upload.portid == portid)) {
+		code = s->upload.code;
+		s->upload.code = NULL;
+		s->upload.portid = 0;
+	}
+	mutex_unlock(&s->upload.lock);
+	kvfree(code);
+}
+
+/* Unregisters @s's receiver when it is @portid (0: any socket). */
+static void drop_receiver(struct lunatik_state *s, u32 portid)
+{
+	struct sock *sk = NULL;
+
+	spin_lock(&s->receiver.lock);
+	if (s->receiver.sk && (!portid || s->receiver.portid == portid)) {
+		sk = s->receiver.sk;
+		s->receiver.sk = NULL;
+		s->receiver.portid = 0;
+	}
+	spin_unlock(&s->receiver.lock);
+	if (sk)
+		sock_put(sk);
+}
+
+void lunatik_registry_retire(struct lunatik_state *s)
+{
+	drop_upload(s, 0);
+	drop_receiver(s, 0);
+	lunatik_state_close(s);
+	lunatik_state_put(s);
+}
+
+void lunatik_registry_forget_socket(struct net *net, u32 portid)
+{
+	struct lunatik_registry *r = lunatik_registry_of(net);
+	struct lunatik_state *s;
+
+	mutex_lock(&r->lock);
+	list_for_each_entry(s, &r->states, node) {
+		drop_upload(s, portid);
+		drop_receiver(s, portid);
+	}
+	mutex_unlock(&r->lock);
+}
+
+static int __net_init registry_net_init(struct net *net)
+{
+	struct lunatik_registry *r = lunatik_registry_of(net);
+
+	mutex_init(&r->lock);
+	INIT_LIST_HEAD(&r->states);
+	hash_init(r->names);
+	r->count = 0;
+	r->generation = 0;
+	return 0;
+}
+
+/*
+ * A namespace goes away only after its last socket closed, and the module
+ * only after the family is gone: no request can be running here.
+ */
+static void __net_exit registry_net_exit(struct net *net)
+{
+	struct lunatik_registry *r = lunatik_registry_of(net);
+	struct lunatik_state *s, *next;
+	LIST_HEAD(doomed);
+
+	mutex_lock(&r->lock);
+	list_for_each_entry_safe(s, next, &r->states, node) {
+		unlink_state(r, s);
+		list_add_tail(&s->node, &doomed);
+	}
+	mutex_unlock(&r->lock);
+
+	list_for_each_entry_safe(s, next, &doomed, node) {
+		list_del_init(&s->node);
+		lunatik_registry_retire(s);
+	}
+}
+
+static struct pernet_operations registry_net_ops = {
+	.init = registry_net_init,
+	.exit = registry_net_exit,
+	.id = &lunatik_net_id,
+	.size = sizeof(struct lunatik_registry),
+};
+
+int lunatik_registry_init(void)
+{
+	return register_pernet_subsys(&registry_net_ops);
+}
+
+void lunatik_registry_exit(void)
+{
+	unregister_pernet_subsys(&registry_net_ops);
+}

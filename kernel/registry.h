@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The states of one network namespace, by name and in creation order.
+ */
+#ifndef _LUNATIK_REGISTRY_H
+#define _LUNATIK_REGISTRY_H
+
+#include <linux/hashtable.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+
+struct lunatik_state;
+struct net;
+
+struct lunatik_registry {
+	struct mutex lock;
+	struct list_head states;	/* creation order, for dumps */
+	DECLARE_HASHTABLE(names, 10);
+	unsigned int count;
+	/* Bumped whenever the set of states changes; dumps compare it. */
+	unsigned int generation;
+};
+
+struct lunatik_registry *lunatik_registry_of(struct net *net);
+
+/* Initializes the fields of @s that the registry and netlink.c own. */
+void lunatik_registry_prepare(struct lunatik_state *s);
+
+/*
+ * Publishes @s, taking over the caller's reference. Returns -EEXIST when
+ * the name is taken, -ENOSPC when the namespace holds maxstates states.
+ */
+int lunatik_registry_insert(struct lunatik_registry *r,
+			    struct lunatik_state *s);
+
+/* Returns the state named @name with a new reference, or NULL. */
+struct lunatik_state *lunatik_registry_find(struct lunatik_registry *r,
+					    const char *name);
+
+/*
+ * Unpublishes the state named @name and destroys it, waiting for a chunk
+ * running in it. Returns -ENOENT when there is none.
+ */
+int lunatik_registry_remove(struct lunatik_registry *r, const char *name);
+
+/* Destroys a state that was never published or was just unpublished. */
+void lunatik_registry_retire(struct lunatik_state *s);
+
+/* Drops the uploads and receiver registrations of a closed socket. */
+void lunatik_registry_forget_socket(struct net *net, u32 portid);
+
+int lunatik_registry_init(void);
+void lunatik_registry_exit(void);
+
+#endif /* _LUNATIK_REGISTRY_H */
