@@ -203,10 +203,8 @@ void Session::Rep::TakeUnsolicited(const nlmsghdr* nlh) {
     return;
   }
   const nlattr* state = reply.attrs[LUNATIK_ATTR_STATENAME];
-  const nlattr* data = reply.attrs[LUNATIK_ATTR_DATA];
-  if (state == nullptr || data == nullptr) return;
-  queues.Push(netlink::AttrString(state),
-              std::string(netlink::AttrBytes(data)));
+  if (state == nullptr || reply.attrs[LUNATIK_ATTR_DATA] == nullptr) return;
+  queues.Push(netlink::AttrString(state), std::move(reply.data));
 }
 
 Status Session::Rep::PumpData(int timeout_ms) {
@@ -401,7 +399,7 @@ Status Session::Send(std::string_view name, std::string_view data,
   if (!status.ok()) return status;
   netlink::Request request = rep_->NewRequest(LUNATIK_CMD_SEND, NLM_F_ACK);
   request.PutString(LUNATIK_ATTR_STATENAME, name);
-  request.PutBinary(LUNATIK_ATTR_DATA, data);
+  request.PutChunked(LUNATIK_ATTR_DATA, data, LUNATIK_DATA_CHUNK_MAXSIZE);
   *result = ChunkResult();
   return rep_->TransactLunatik(
       RequestContext(LUNATIK_CMD_SEND, name), &request,

@@ -49,6 +49,7 @@ int CollectLunatikAttr(const nlattr* attr, void* data) {
     return MNL_CB_ERROR;
   }
   reply->attrs[type] = attr;
+  if (type == LUNATIK_ATTR_DATA) reply->data.append(AttrBytes(attr));
   return MNL_CB_OK;
 }
 
@@ -132,6 +133,15 @@ void Request::PutString(uint16_t type, std::string_view s) {
 
 void Request::PutBinary(uint16_t type, std::string_view bytes) {
   Put(type, bytes.data(), bytes.size());
+}
+
+void Request::PutChunked(uint16_t type, std::string_view bytes,
+                         size_t chunk_max) {
+  do {
+    const std::string_view chunk = bytes.substr(0, chunk_max);
+    PutBinary(type, chunk);
+    bytes.remove_prefix(chunk.size());
+  } while (!bytes.empty());
 }
 
 void Request::PutU32(uint16_t type, uint32_t value) {

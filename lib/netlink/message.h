@@ -33,6 +33,11 @@ class Request {
   // Adds an attribute holding `bytes` as they are.
   void PutBinary(uint16_t type, std::string_view bytes);
 
+  // Adds `bytes` as consecutive attributes of `type` holding at most
+  // `chunk_max` bytes each, and at least one attribute when `bytes` is
+  // empty: an attribute's length has only 16 bits.
+  void PutChunked(uint16_t type, std::string_view bytes, size_t chunk_max);
+
   // Adds an integer attribute in host byte order.
   void PutU32(uint16_t type, uint32_t value);
   void PutU64(uint16_t type, uint64_t value);
@@ -58,7 +63,8 @@ class Request {
 struct Reply {
   const nlmsghdr* header = nullptr;
   uint8_t cmd = 0;
-  std::array<const nlattr*, LUNATIK_ATTR_MAX + 1> attrs{};
+  std::array<const nlattr*, LUNATIK_ATTR_MAX + 1> attrs{};  // last of each
+  std::string data;  // every LUNATIK_ATTR_DATA, concatenated in order
 };
 
 // Fills *reply from a lunatik message, checking each known attribute's

@@ -100,6 +100,28 @@ TEST(RequestTest, BinaryKeepsNulBytesAndGrowsPastOnePage) {
   EXPECT_EQ(mnl_attr_get_u32(reply.attrs[LUNATIK_ATTR_CODE_OFFSET]), 32768u);
 }
 
+TEST(RequestTest, ChunkedDataRoundTrips) {
+  std::string data(LUNATIK_DATA_MAXSIZE, 'd');
+  data[LUNATIK_DATA_CHUNK_MAXSIZE] = 'X';  // first byte of the second chunk
+  Request request(kFamily, LUNATIK_CMD_SEND, LUNATIK_GENL_VERSION, 0);
+  request.PutString(LUNATIK_ATTR_STATENAME, "s");
+  request.PutChunked(LUNATIK_ATTR_DATA, data, LUNATIK_DATA_CHUNK_MAXSIZE);
+  Reply reply;
+  ASSERT_TRUE(ParseReply(request.header(), &reply));
+  EXPECT_EQ(reply.data, data);
+  EXPECT_EQ(AttrBytes(reply.attrs[LUNATIK_ATTR_DATA]).size(),
+            static_cast<size_t>(LUNATIK_DATA_CHUNK_MAXSIZE));
+}
+
+TEST(RequestTest, EmptyDataIsOneEmptyAttribute) {
+  Request request(kFamily, LUNATIK_CMD_SEND, LUNATIK_GENL_VERSION, 0);
+  request.PutChunked(LUNATIK_ATTR_DATA, "", LUNATIK_DATA_CHUNK_MAXSIZE);
+  Reply reply;
+  ASSERT_TRUE(ParseReply(request.header(), &reply));
+  ASSERT_NE(reply.attrs[LUNATIK_ATTR_DATA], nullptr);
+  EXPECT_EQ(reply.data, "");
+}
+
 TEST(ParseReplyTest, RefusesAttributeOfWrongSize) {
   Buffer buf;
   nlmsghdr* nlh = PutLunatik(&buf, LUNATIK_CMD_GETSTATE);
