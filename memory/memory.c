@@ -245,6 +245,15 @@ static int memory_len(lua_State *L)
 	return 1;
 }
 
+/* Tells the collector about bytes it did not allocate itself, so that it
+ * keeps pace with programs that grow resizable memories. */
+static void gcdebt(lua_State *L, size_t added)
+{
+	size_t kib = added / 1024;
+	if (kib > 0)
+		lua_gc(L, LUA_GCSTEP, kib > INT_MAX ? INT_MAX : (int)kib);
+}
+
 /*
  * memory.resize(m, l [, s]): keeps the bytes that fit and sets new ones to
  * copies of s, or to zero. Allocation failure leaves m as it was; one full
@@ -297,6 +306,7 @@ static int memory_resize(lua_State *L)
 			repeatcopy(block + oldlen, newlen - oldlen, pattern, plen);
 		else
 			memset(block + oldlen, 0, newlen - oldlen);
+		gcdebt(L, newlen - oldlen);
 		return 0;
 	}
 }
