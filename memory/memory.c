@@ -263,11 +263,12 @@ static int memory_resize(lua_State *L)
 {
 	struct memory *m = checkmemory(L, 1);
 	size_t newlen = checklength(L, 2);
+	size_t unused;
 	int collected = 0;
 	void *ud;
 	lua_Alloc alloc = lua_getallocf(L, &ud);
-	if (!lua_isnoneornil(L, 3))
-		checkbytes(L, 3, &(size_t){0});
+	if (!lua_isnoneornil(L, 3)) /* check s before anything changes */
+		checkbytes(L, 3, &unused);
 	for (;;) {
 		size_t oldlen, plen = 0;
 		const char *pattern = NULL;
