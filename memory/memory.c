@@ -383,7 +383,8 @@ static const char *search(const char *s, size_t slen, const char *p,
 {
 	const char *end = s + slen;
 	while (plen <= (size_t)(end - s)) {
-		const char *hit = (const char *)memchr(s, p[0], (size_t)(end - s) - plen + 1);
+		size_t starts = (size_t)(end - s) - plen + 1;
+		const char *hit = (const char *)memchr(s, p[0], starts);
 		if (hit == NULL)
 			return NULL;
 		if (memcmp(hit + 1, p + 1, plen - 1) == 0)
@@ -724,7 +725,8 @@ static int packpass(lua_State *L, char *dest, size_t len, size_t pos,
 		case OPT_UINT:
 			n = luaL_checkinteger(L, ++arg);
 			if (o.size < SZINT)
-				luaL_argcheck(L, (lua_Unsigned)n < (lua_Unsigned)1 << (o.size * CHAR_BIT),
+				luaL_argcheck(L, (lua_Unsigned)n <
+					      (lua_Unsigned)1 << (o.size * CHAR_BIT),
 					      arg, "unsigned overflow");
 			need = o.size;
 			break;
