@@ -50,21 +50,12 @@ build_lua lua-plain "-O2 -fno-PIE"
 
 # Ten thousand states for list(); a generous time budget so that the Lua
 # workload is not cut short under emulation; memory for all those states.
-# The guest's Spectre mitigations (which decide what the module's thunks
-# cost) go to stderr first.
-# The tests boot with slub_debug, which poisons and checks every kmalloc'd
-# object: a debugging aid that no production kernel runs and that would
-# charge the module (whose Lua allocates with kmalloc) but not user space.
-vm_options=(--build "$build" --mem 3G --timeout 900)
-vm_help=$("$repo/vm/lunatik-vm" --help)
-if [[ $vm_help == *--no-slub-debug* ]]; then
-	vm_options+=(--no-slub-debug)
-else
-	echo "bench: WARNING: vm/lunatik-vm has no --no-slub-debug; the kernel's" \
-		"allocations run with slub_debug and the ratios are pessimistic" >&2
-fi
+# No slub_debug: it poisons and checks every kmalloc'd object, a test aid
+# that no production kernel runs and that would charge the module (whose
+# Lua allocates with kmalloc) but not user space. The guest's Spectre
+# mitigations (which decide what the module's thunks cost) go to stderr.
 cd "$repo"
-"$repo/vm/lunatik-vm" "${vm_options[@]}" \
+"$repo/vm/lunatik-vm" --build "$build" --mem 3G --timeout 900 --no-slub-debug \
 	--modparam 'maxstates=20000 timeout_ms=60000' -- \
 	/bin/sh -c 'grep -H . /sys/devices/system/cpu/vulnerabilities/spectre_v2 \
 		/sys/devices/system/cpu/vulnerabilities/retbleed >&2 || true
