@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Adapts Lua's luaconf.h to the kernel. Kbuild forces this header (-include)
+ * into every file that includes lua.h, before anything else; it includes
+ * luaconf.h itself and then overrides what the kernel cannot provide.
+ *
+ *  - Numbers are 64-bit integers: lua_Number is long long, like
+ *    lua_Integer. Lua still tags the results of '/' and '^' as floats, but
+ *    their values are integers (see docs/kernel-lua.md for every rule).
+ *  - The C stack is the task's 16 KiB: the C-call limit follows the stack
+ *    actually left (see lunatik_maxccalls()).
+ *  - Runaway C loops reach lunatik_checkpoint(), the time budget's check.
+ *  - setjmp/longjmp come from setjmp.S.
+ */
+#ifndef _LUNATIK_LUACONF_KERNEL_H
+#define _LUNATIK_LUACONF_KERNEL_H
+
+#include <linux/kernel.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <asm/asm.h>
+
+#ifdef LUNATIK_LUA_CORE
+/*
+ * Lua's own sources get every libc shim (so every kernel header) first,
+ * so that the renames below never reach a kernel declaration; errno.h
+ * last, as kernel headers name parameters errno.
+ */
+#include <assert.h>
+#include <ctype.h>
+#include <float.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <errno.h>
+
+/* Lua's lexer has a field 'current'; lauxlib and global_State a 'panic'. */
+#undef current
+#define panic	lua_panic
+#endif
+
+#include "luaconf.h"
+
+struct lua_State;
+
+/* luaconf.h defines these only for LUA_CORE, which is not yet defined. */
+#define l_likely(x)		luai_likely(x)
+#define l_unlikely(x)		luai_unlikely(x)
+
+/* Numbers: integers only. */
+#undef LUA_NUMBER
+#define LUA_NUMBER		long long
+#undef LUAI_UACNUMBER
+#define LUAI_UACNUMBER		long long
+#undef LUA_NUMBER_FRMLEN
+#define LUA_NUMBER_FRMLEN	"ll"
+#undef LUA_NUMBER_FMT
+#define LUA_NUMBER_FMT		"%lld"
+#undef LUAI_MAXALIGN
+#define LUAI_MAXALIGN		long long n; void *s; long l
+#undef lua_getlocaledecpoint
+#define lua_getlocaledecpoint()	'.'
+#undef lua_numbertointeger
+#define lua_numbertointeger(n, p)	((*(p) = (n)), 1)
+
+/*
+ * lobject.c appends ".0" to a float's text when it "looks like an int";
+ * it tests for that by scanning the text up to its NUL. Here every float
+ * is an integer and prints as one: the text ends in a non-digit byte
+ * instead of a NUL (Lua uses only the returned length), so the test fails.
+ */
+static inline int lunatik_number2str(char *s, size_t size, long long n)
+{
+	int len = snprintf(s, size, "%lld", n);
+
+	s[len] = ' ';
+	return len;
+}
+
+#undef lua_number2str
+#define lua_number2str(s, sz, n)	lunatik_number2str(s, sz, n)
+#undef lua_number2strx
+/* Only %q reaches this (string.format refuses %a): print the integer. */
+#define lua_number2strx(L, b, sz, f, n)	lunatik_number2str(b, sz, n)
+
+/*
+ * Lua tries lua_str2number only on numerals that are not integers
+ * (fractions, exponents, decimals out of range), which have no value here.
+ */
+#undef lua_str2number
+#define lua_str2number(s, p)	(*(p) = (char *)(s), 0LL)
+#undef lua_strx2number
+#define lua_strx2number(s, p)	lua_str2number(s, p)
+
+long long lunatik_numdiv(struct lua_State *L, long long a, long long b);
+long long lunatik_nummod(struct lua_State *L, long long a, long long b);
+long long lunatik_numpow(struct lua_State *L, long long a, long long b);
+
+/* '/' floors like '//'; both raise an error when dividing by zero. */
+#define luai_numdiv(L, a, b)	lunatik_numdiv(L, a, b)
+#define luai_numidiv(L, a, b)	lunatik_numdiv(L, a, b)
+#define luai_nummod(L, a, b, m)	((m) = lunatik_nummod(L, a, b))
+#define luai_numpow(L, a, b)	lunatik_numpow(L, a, b)
+/* Overflow wraps around, as for Lua's integers. */
+#define lunatik_wrapop(a, op, b)	\
+	((long long)((unsigned long long)(a) op (unsigned long long)(b)))
+#define luai_numadd(L, a, b)	lunatik_wrapop(a, +, b)
+#define luai_numsub(L, a, b)	lunatik_wrapop(a, -, b)
+#define luai_nummul(L, a, b)	lunatik_wrapop(a, *, b)
+#define luai_numunm(L, a)	lunatik_wrapop(0, -, a)
+/* llimits.h defines these with numadd; as there, but for integers. */
+#define luai_numeq(a, b)	((a) == (b))
+#define luai_numlt(a, b)	((a) < (b))
+#define luai_numle(a, b)	((a) <= (b))
+#define luai_numgt(a, b)	((a) > (b))
+#define luai_numge(a, b)	((a) >= (b))
+#define luai_numisnan(a)	0
+
+/* lua_sethook's flags need no atomicity against signals: no signals here. */
+#define l_signalT		int
+
+/* Hash seeds and table.sort's pivots come from the kernel's randomness. */
+#define luai_makeseed(L)	get_random_u32()
+#define l_randomizePivot()	get_random_u32()
+
+/*
+ * Lua's functions that raise errors are not declared noreturn, as Lua
+ * allows for compilers without the attribute: objtool cannot know that
+ * property of functions in other object files (see setjmp.h).
+ */
+#define l_noret			void
+
+/*
+ * The VM dispatches with a switch: computed gotos are indirect jumps,
+ * which objtool rejects and retpolines make slow.
+ */
+#define LUA_USE_JUMPTABLE	0
+
+/* Protected calls: setjmp.S. */
+#define LUAI_THROW(L, c)	lunatik_longjmp((c)->b, 1)
+#define LUAI_TRY(L, c, a)	if (lunatik_setjmp((c)->b) == 0) { a }
+#define luai_jmpbuf		jmp_buf
+
+/* The kernel log stands for stdout and stderr. */
+#define lua_writestring(s, l)	pr_info("%.*s", (int)(l), (s))
+#define lua_writeline()		pr_cont("\n")
+#define lua_writestringerror(s, p)	pr_err(s, p)
+
+/* luaL_Buffer keeps this many bytes inside its (kernel-stack) frame. */
+#undef LUAL_BUFFERSIZE
+#define LUAL_BUFFERSIZE		256
+
+/*
+ * The C stack. Below LUNATIK_CSTACK_SOFT bytes of stack left a Lua call
+ * from C fails with "C stack overflow"; the error's message handler then
+ * still runs. Below LUNATIK_CSTACK_HARD, any such call fails with
+ * LUA_ERRERR without running anything. Numbers in docs/kernel-lua.md.
+ */
+#define LUNATIK_CSTACK_SOFT	(6 * 1024)
+#define LUNATIK_CSTACK_HARD	(3 * 1024)
+/* Lua's own limit of nested C calls and syntax levels. */
+#define LUNATIK_MAXCCALLS	200
+
+static inline unsigned long lunatik_stackleft(void)
+{
+	return current_stack_pointer -
+	       (unsigned long)task_stack_page(get_current());
+}
+
+/* Per-thread bookkeeping, in each lua_State's extra space. */
+struct lunatik_thread {
+	/* C calls this thread had when it last overflowed; 0: none. */
+	unsigned int overflow;
+	/* Lua API calls, to reach lunatik_checkpoint() now and then. */
+	unsigned int apicalls;
+};
+
+#undef LUA_EXTRASPACE
+#define LUA_EXTRASPACE		sizeof(struct lunatik_thread)
+#define lunatik_thread(L)	((struct lunatik_thread *)lua_getextraspace(L))
+#define luai_userstateopen(L)	memset(lua_getextraspace(L), 0, LUA_EXTRASPACE)
+#define luai_userstatethread(L, L1) \
+	memset(lua_getextraspace(L1), 0, LUA_EXTRASPACE)
+
+int lunatik_maxccalls(struct lua_State *L);
+#define LUAI_MAXCCALLS		lunatik_maxccalls(L)
+
+/*
+ * Pattern matching recursion (lstrlib's MAXCCALLS): as deep as the stack
+ * left above the soft reserve allows, at most Lua's 200.
+ */
+#define LUNATIK_MATCH_FRAME	160
+static inline int lunatik_matchdepth(void)
+{
+	long room = (long)lunatik_stackleft() - LUNATIK_CSTACK_SOFT;
+
+	return room > 0 ? min_t(long, room / LUNATIK_MATCH_FRAME, 200) : 0;
+}
+#define MAXCCALLS		lunatik_matchdepth()
+
+/*
+ * The time budget (state.c): yields the CPU, and raises an error once the
+ * running chunk is over its time or its caller got a fatal signal. The
+ * instruction-count hook calls it; so do long C loops that never run a
+ * Lua instruction: pattern matching (lstrlib.patch) and any loop of Lua
+ * API calls, through lua_lock every LUNATIK_APICHECK calls.
+ */
+void lunatik_checkpoint(struct lua_State *L);
+void lunatik_apicheck(struct lua_State *L);
+#define LUNATIK_APICHECK	4096
+#define lua_lock(L) \
+	((void)(++lunatik_thread(L)->apicalls % LUNATIK_APICHECK == 0 && \
+		(lunatik_apicheck(L), 0)))
+#define lua_unlock(L)		((void)0)
+
+#ifdef LUNATIK_LSTRLIB
+/*
+ * string.pack/unpack's 'f' and 'd' formats pack integers of the sizes of
+ * float and double: the kernel has no floating point.
+ */
+#define float	int
+#define double	long long
+#endif
+
+#endif /* _LUNATIK_LUACONF_KERNEL_H */

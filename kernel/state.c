@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Lua side of a state: its allocator under the memory limit, its
+ * libraries, the time budget of the code it runs, and running chunks and
+ * receive_callback for netlink.c (the contract is state.h).
+ */
+/* Kbuild forces luaconf-kernel.h, and with it printk.h, in first. */
+#undef pr_fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <net/netlink.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
+#include "memory/memory.h"
+#include "state.h"
+
+/* Lua instructions between two calls of the time-budget hook. */
+#define LUNATIK_HOOK_COUNT	1000
+
+/*
+ * Below this much kernel stack, allocations do not enter direct reclaim,
+ * whose own stack use could overflow what is left.
+ */
+#define LUNATIK_RECLAIM_STACK	(6 * 1024)
+
+/*
+ * The most bytes of encoded results or of an error message: the wire nests
+ * them in one attribute, whose length is 16 bits.
+ */
+#define LUNATIK_REPLY_MAXSIZE \
+	min_t(size_t, LUNATIK_RESULTS_MAXSIZE, U16_MAX - NLA_HDRLEN)
+
+/* A state and what only state.c knows of it. */
+struct lunatik_runtime {
+	struct lunatik_state state;
+	unsigned long deadline;	/* jiffies when the running code is over */
+	unsigned int timeout_ms; /* its budget; 0: none */
+};
+
+static struct lunatik_runtime *lunatik_runtime(lua_State *L)
+{
+	void *ud;
+
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+/* Starts the time budget of a chunk, a callback or the finalizers. */
+static void lunatik_start(struct lunatik_runtime *rt)
+{
+	rt->timeout_ms = READ_ONCE(lunatik_timeout_ms);
+	rt->deadline = jiffies + msecs_to_jiffies(rt->timeout_ms);
+}
+
+void lunatik_checkpoint(lua_State *L)
+{
+	struct lunatik_runtime *rt;
+
+	cond_resched();
+	if (fatal_signal_pending(current))
+		luaL_error(L, "interrupted: the calling process got a fatal signal");
+	rt = lunatik_runtime(L);
+	if (rt->timeout_ms && time_after(jiffies, rt->deadline))
+		luaL_error(L, "timeout: chunk ran for more than %d ms",
+			   rt->timeout_ms);
+}
+
+static void lunatik_hook(lua_State *L, lua_Debug *ar)
+{
+	lunatik_checkpoint(L);
+}
+
+static void *lunatik_realloc(void *ptr, size_t osize, size_t nsize)
+{
+	gfp_t gfp = __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
+	void *new;
+
+	gfp |= lunatik_stackleft() > LUNATIK_RECLAIM_STACK ? GFP_KERNEL :
+							      GFP_NOWAIT;
+	if (!is_vmalloc_addr(ptr) && nsize <= PAGE_SIZE)
+		return krealloc(ptr, nsize, gfp);
+	new = kvmalloc(nsize, gfp);
+	if (new && ptr) {
+		memcpy(new, ptr, min(osize, nsize));
+		kvfree(ptr);
+	}
+	return new;
+}
+
+/*
+ * Lua's allocator: counts every byte Lua asks for in curralloc and refuses
+ * to go over maxalloc, which Lua reports as "not enough memory".
+ */
+static void *lunatik_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct lunatik_state *s = &((struct lunatik_runtime *)ud)->state;
+	void *new;
+
+	if (!ptr)
+		osize = 0;	/* Lua passes the type of the new object */
+	if (nsize == 0) {
+		kvfree(ptr);
+		WRITE_ONCE(s->curralloc, s->curralloc - osize);
+		return NULL;
+	}
+	if (nsize > osize && nsize - osize > s->maxalloc - s->curralloc)
+		return NULL;
+	new = lunatik_realloc(ptr, osize, nsize);
+	if (!new) {
+		if (nsize > osize)
+			return NULL;
+		new = ptr;	/* Lua needs shrinking to succeed; it fits */
+	}
+	WRITE_ONCE(s->curralloc, s->curralloc - osize + nsize);
+	return new;
+}
+
+/* Lua's last resort after an error outside any protected call: our bug. */
+static int lunatik_panic(lua_State *L)
+{
+	pr_err("unprotected Lua error: %s\n", lua_tostring(L, -1));
+	return 0;
+}
+
+/* print(...): one kernel log line per line of text, after the state's name. */
+static int lunatik_print(lua_State *L)
+{
+	struct lunatik_state *s = lua_touserdata(L, lua_upvalueindex(1));
+	int n = lua_gettop(L);
+	const char *text, *end, *eol;
+	luaL_Buffer b;
+	size_t len;
+	int i;
+
+	luaL_buffinit(L, &b);
+	for (i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, '\t');
+		luaL_tolstring(L, i, NULL);
+		luaL_addvalue(&b);
+	}
+	luaL_pushresult(&b);
+	text = lua_tolstring(L, -1, &len);
+	end = text + len;
+	do {
+		eol = memchr(text, '\n', end - text);
+		if (!eol)
+			eol = end;
+		pr_info("%s: %.*s\n", s->name, (int)(eol - text), text);
+		text = eol + 1;
+	} while (text < end);
+	return 0;
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]): text only, whatever mode says. */
+static int lunatik_load(lua_State *L)
+{
+	lua_CFunction load = lua_tocfunction(L, lua_upvalueindex(1));
+
+	if (lua_gettop(L) < 3)
+		lua_settop(L, 3);
+	lua_pushliteral(L, "t");
+	lua_replace(L, 3);
+	return load(L);
+}
+
+/*
+ * string.format: the kernel's vsnprintf has no floating point, and there
+ * are no floats to format: refuse %a %e %f %g (and capitals) up front.
+ */
+static int lunatik_format(lua_State *L)
+{
+	lua_CFunction format = lua_tocfunction(L, lua_upvalueindex(1));
+	size_t len;
+	const char *p = luaL_checklstring(L, 1, &len);
+	const char *end = p + len;
+
+	while ((p = memchr(p, '%', end - p)) != NULL) {
+		if (++p == end)
+			break;
+		if (*p == '%') {
+			p++;
+			continue;
+		}
+		p += strspn(p, "-+ #0123456789.");
+		if (p < end && *p != '\0' && strchr("aAeEfFgG", *p))
+			return luaL_error(L, "invalid conversion '%%%c' to 'format' "
+					  "(no floating point in the kernel)", *p);
+	}
+	return format(L);
+}
+
+/*
+ * string.rep: repeating the empty string n times loops n times in C,
+ * which for a huge n would never end; the result is empty anyway.
+ */
+static int lunatik_rep(lua_State *L)
+{
+	lua_CFunction rep = lua_tocfunction(L, lua_upvalueindex(1));
+	size_t len, seplen;
+
+	luaL_checklstring(L, 1, &len);
+	luaL_checkinteger(L, 2);
+	luaL_optlstring(L, 3, "", &seplen);
+	if (len == 0 && seplen == 0) {
+		lua_pushliteral(L, "");
+		return 1;
+	}
+	return rep(L);
+}
+
+/* Replaces the C function @name of the table on top with @wrapper. */
+static void lunatik_wrap(lua_State *L, const char *name,
+			 lua_CFunction wrapper)
+{
+	lua_getfield(L, -1, name);
+	lua_pushcclosure(L, wrapper, 1);
+	lua_setfield(L, -2, name);
+}
+
+/*
+ * netlink.send(data): queues a memory or a string for the state's
+ * receiver. Returns the bytes queued, or nil and a message.
+ */
+static int lunatik_netlink_sendlua(lua_State *L)
+{
+	struct lunatik_state *s = lua_touserdata(L, lua_upvalueindex(1));
+	const char *data;
+	size_t len;
+	int ret;
+
+	data = lmemory_tobuffer(L, 1, &len);
+	if (!data) {
+		if (lua_type(L, 1) != LUA_TSTRING)
+			return luaL_typeerror(L, 1, "memory or string");
+		data = lua_tolstring(L, 1, &len);
+	}
+	lua_pushnil(L);
+	if (len > LUNATIK_DATA_MAXSIZE) {
+		lua_pushfstring(L, "data too large: %I bytes, the most is %d",
+				(lua_Integer)len, LUNATIK_DATA_MAXSIZE);
+		return 2;
+	}
+	ret = lunatik_netlink_send(s, data, len);
+	switch (ret) {
+	case -ENOTCONN:
+		lua_pushliteral(L, "no receiver");
+		return 2;
+	case -ENOBUFS:
+		lua_pushliteral(L, "receiver queue full");
+		return 2;
+	case -ENOMEM:
+		lua_pushliteral(L, "not enough memory");
+		return 2;
+	}
+	if (ret < 0) {
+		lua_pushfstring(L, "netlink error %d", ret);
+		return 2;
+	}
+	lua_pushinteger(L, ret);
+	return 1;
+}
+
+/* Opens the libraries, in protected mode; argument: the state. */
+static int lunatik_openlibs(lua_State *L)
+{
+	static const luaL_Reg libs[] = {
+		{ LUA_GNAME, luaopen_base },
+		{ LUA_COLIBNAME, luaopen_coroutine },
+		{ LUA_TABLIBNAME, luaopen_table },
+		{ LUA_STRLIBNAME, luaopen_string },
+		{ LUA_UTF8LIBNAME, luaopen_utf8 },
+		{ LUA_MATHLIBNAME, luaopen_math },
+		{ "memory", luaopen_memory },
+		{ NULL, NULL }
+	};
+	const luaL_Reg *lib;
+
+	for (lib = libs; lib->func; lib++) {
+		luaL_requiref(L, lib->name, lib->func, 1);
+		lua_pop(L, 1);
+	}
+
+	lua_pushglobaltable(L);
+	lua_pushnil(L);
+	lua_setfield(L, -2, "dofile");
+	lua_pushnil(L);
+	lua_setfield(L, -2, "loadfile");
+	lunatik_wrap(L, "load", lunatik_load);
+	lua_pushvalue(L, 1);
+	lua_pushcclosure(L, lunatik_print, 1);
+	lua_setfield(L, -2, "print");
+	lua_createtable(L, 0, 1);
+	lua_pushvalue(L, 1);
+	lua_pushcclosure(L, lunatik_netlink_sendlua, 1);
+	lua_setfield(L, -2, "send");
+	lua_setfield(L, -2, "netlink");
+
+	lua_getfield(L, -1, LUA_STRLIBNAME);
+	lunatik_wrap(L, "format", lunatik_format);
+	lunatik_wrap(L, "rep", lunatik_rep);
+	return 0;
+}
+
+struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
+					struct net *net)
+{
+	struct lunatik_runtime *rt;
+	struct lunatik_state *s;
+	lua_State *L;
+
+	rt = kzalloc(sizeof(*rt), GFP_KERNEL);
+	if (!rt)
+		return ERR_PTR(-ENOMEM);
+	s = &rt->state;
+	kref_init(&s->kref);
+	mutex_init(&s->lock);
+	strscpy(s->name, name, sizeof(s->name));
+	s->maxalloc = maxalloc;
+	s->net = net;
+
+	L = lua_newstate(lunatik_alloc, rt);
+	if (!L)
+		goto err;
+	lua_atpanic(L, lunatik_panic);
+	lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, LUNATIK_HOOK_COUNT);
+	lunatik_start(rt);
+	lua_pushcfunction(L, lunatik_openlibs);
+	lua_pushlightuserdata(L, s);
+	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+		lua_close(L);
+		goto err;
+	}
+	s->L = L;
+	return s;
+err:
+	kfree(rt);
+	return ERR_PTR(-ENOMEM);
+}
+
+void lunatik_state_get(struct lunatik_state *s)
+{
+	kref_get(&s->kref);
+}
+
+/* Closes the interpreter; finalizers (__gc) run under a new time budget. */
+static void lunatik_close(struct lunatik_state *s)
+{
+	if (s->L) {
+		lunatik_start(container_of(s, struct lunatik_runtime, state));
+		lua_close(s->L);
+		s->L = NULL;
+	}
+}
+
+static void lunatik_release(struct kref *kref)
+{
+	struct lunatik_state *s = container_of(kref, struct lunatik_state,
+					       kref);
+
+	lunatik_close(s);
+	kfree(container_of(s, struct lunatik_runtime, state));
+}
+
+void lunatik_state_put(struct lunatik_state *s)
+{
+	kref_put(&s->kref, lunatik_release);
+}
+
+void lunatik_state_close(struct lunatik_state *s)
+{
+	mutex_lock(&s->lock);
+	lunatik_close(s);
+	mutex_unlock(&s->lock);
+}
+
+/* The message handler: the error message with a traceback. */
+static int lunatik_msghandler(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+
+	if (!msg) {
+		if (luaL_callmeta(L, 1, "__tostring") &&
+		    lua_type(L, -1) == LUA_TSTRING)
+			msg = lua_tostring(L, -1);
+		else
+			msg = lua_pushfstring(L, "(error object is a %s value)",
+					      luaL_typename(L, 1));
+	}
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+/*
+ * Runs the chunk at index 1 and leaves its results, those the wire cannot
+ * carry (tables, functions...) replaced by their tostring.
+ */
+static int lunatik_runchunk(lua_State *L)
+{
+	int i, n;
+
+	lua_call(L, 0, LUA_MULTRET);
+	n = lua_gettop(L);
+	luaL_checkstack(L, 2, "too many results");
+	for (i = 1; i <= n; i++) {
+		switch (lua_type(L, i)) {
+		case LUA_TNIL:
+		case LUA_TBOOLEAN:
+		case LUA_TNUMBER:
+		case LUA_TSTRING:
+			break;
+		default:
+			luaL_tolstring(L, i, NULL);
+			lua_replace(L, i);
+		}
+	}
+	return n;
+}
+
+static void lunatik_putvalue(char *buf, size_t *off, int type,
+			     const void *data, size_t len)
+{
+	struct nlattr *nla = (struct nlattr *)(buf + *off);
+
+	nla->nla_type = type;
+	nla->nla_len = nla_attr_size(len);
+	memcpy(nla_data(nla), data, len);
+	memset((char *)nla_data(nla) + len, 0, nla_padlen(len));
+	*off += nla_total_size(len);
+}
+
+/* Encodes the values from @first to the top of the stack as nlattrs. */
+static int lunatik_encode(lua_State *L, int first, struct lunatik_reply *reply)
+{
+	int i, top = lua_gettop(L);
+	size_t size = 0, off = 0, len;
+	const char *str;
+	lua_Integer n;
+	char *buf;
+	u8 b;
+
+	for (i = first; i <= top; i++) {
+		switch (lua_type(L, i)) {
+		case LUA_TNIL:
+			len = 0;
+			break;
+		case LUA_TBOOLEAN:
+			len = sizeof(u8);
+			break;
+		case LUA_TNUMBER:
+			len = sizeof(s64);
+			break;
+		default:	/* a string: lunatik_runchunk saw to it */
+			lua_tolstring(L, i, &len);
+		}
+		if (len > LUNATIK_REPLY_MAXSIZE)
+			return -E2BIG;
+		size += nla_total_size(len);
+	}
+	if (size > LUNATIK_REPLY_MAXSIZE)
+		return -E2BIG;
+	if (size == 0)
+		return 0;
+	buf = kvmalloc(size, GFP_KERNEL | __GFP_NOWARN);
+	if (!buf)
+		return -ENOMEM;
+	for (i = first; i <= top; i++) {
+		switch (lua_type(L, i)) {
+		case LUA_TNIL:
+			lunatik_putvalue(buf, &off, LUNATIK_VALUE_NIL, NULL, 0);
+			break;
+		case LUA_TBOOLEAN:
+			b = lua_toboolean(L, i);
+			lunatik_putvalue(buf, &off, LUNATIK_VALUE_BOOLEAN, &b,
+					 sizeof(b));
+			break;
+		case LUA_TNUMBER:
+			n = lua_tointeger(L, i);
+			lunatik_putvalue(buf, &off, LUNATIK_VALUE_INTEGER, &n,
+					 sizeof(n));
+			break;
+		default:
+			str = lua_tolstring(L, i, &len);
+			lunatik_putvalue(buf, &off, LUNATIK_VALUE_STRING, str,
+					 len);
+		}
+	}
+	reply->buf = buf;
+	reply->len = size;
+	return 0;
+}
+
+/* Copies the error message on top of the stack into @reply. */
+static int lunatik_error(lua_State *L, struct lunatik_reply *reply)
+{
+	const char *msg = "(error object is not a string)";
+	size_t len = strlen(msg);
+	char *buf;
+
+	if (lua_type(L, -1) == LUA_TSTRING)
+		msg = lua_tolstring(L, -1, &len);
+	len = min_t(size_t, len, LUNATIK_REPLY_MAXSIZE - 1);
+	buf = kvmalloc(len + 1, GFP_KERNEL | __GFP_NOWARN);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, msg, len);
+	buf[len] = '\0';
+	reply->lua_error = true;
+	reply->buf = buf;
+	reply->len = len + 1;
+	return 0;
+}
+
+/* Takes s->lock for running Lua; returns the interpreter or NULL. */
+static lua_State *lunatik_enter(struct lunatik_state *s, int *err)
+{
+	if (mutex_lock_killable(&s->lock)) {
+		*err = -EINTR;
+		return NULL;
+	}
+	if (!s->L) {
+		mutex_unlock(&s->lock);
+		*err = -ENOENT;
+		return NULL;
+	}
+	lunatik_start(container_of(s, struct lunatik_runtime, state));
+	return s->L;
+}
+
+static void lunatik_leave(struct lunatik_state *s)
+{
+	lua_settop(s->L, 0);
+	mutex_unlock(&s->lock);
+}
+
+int lunatik_state_dostring(struct lunatik_state *s, const char *code,
+			   size_t len, const char *codename,
+			   struct lunatik_reply *reply)
+{
+	char chunkname[LUNATIK_SCRIPTNAME_MAXSIZE + 2];
+	lua_State *L;
+	int status, err;
+
+	*reply = (struct lunatik_reply){};
+	if (len > 0 && code[0] == LUA_SIGNATURE[0])
+		return -EINVAL;
+	/* '=': messages show the name as it is ("lua in kernel:1: ...") */
+	snprintf(chunkname, sizeof(chunkname), "=%s",
+		 codename ? codename : LUNATIK_DEFAULT_CODENAME);
+
+	L = lunatik_enter(s, &err);
+	if (!L)
+		return err;
+	lua_pushcfunction(L, lunatik_msghandler);
+	status = luaL_loadbufferx(L, code, len, chunkname, "t");
+	if (status == LUA_OK) {
+		lua_pushcfunction(L, lunatik_runchunk);
+		lua_insert(L, -2);
+		status = lua_pcall(L, 1, LUA_MULTRET, 1);
+	}
+	err = status == LUA_OK ? lunatik_encode(L, 2, reply) :
+				 lunatik_error(L, reply);
+	lunatik_leave(s);
+	return err;
+}
+
+/* Calls receive_callback(mem); arguments: the data and its length. */
+static int lunatik_callback(lua_State *L)
+{
+	const void *data = lua_touserdata(L, 1);
+	size_t len = lua_tointeger(L, 2);
+
+	if (lua_getglobal(L, "receive_callback") != LUA_TFUNCTION)
+		return luaL_error(L, "receive_callback is not defined: the "
+				  "state needs a global function "
+				  "receive_callback(mem)");
+	memcpy(lmemory_newfixed(L, len), data, len);
+	lua_call(L, 1, 0);
+	return 0;
+}
+
+int lunatik_state_send(struct lunatik_state *s, const void *data, size_t len,
+		       struct lunatik_reply *reply)
+{
+	lua_State *L;
+	int err;
+
+	*reply = (struct lunatik_reply){};
+	L = lunatik_enter(s, &err);
+	if (!L)
+		return err;
+	lua_pushcfunction(L, lunatik_msghandler);
+	lua_pushcfunction(L, lunatik_callback);
+	lua_pushlightuserdata(L, (void *)data);
+	lua_pushinteger(L, len);
+	err = lua_pcall(L, 2, 0, 1) == LUA_OK ? 0 : lunatik_error(L, reply);
+	lunatik_leave(s);
+	return err;
+}
