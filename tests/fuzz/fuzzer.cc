@@ -1,0 +1,929 @@
+// lunatik-fuzz: sends random and mutated generic netlink messages to the
+// lunatik family and checks that every answer is well-formed and timely,
+// that documented corner cases (fragmented uploads, dumps, data) behave as
+// include/uapi/linux/lunatik.h says, and that no state it created is left.
+// docs/testing.md describes what it covers.
+#include <linux/netlink.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "connection.h"
+#include "mutator.h"
+#include "uapi/linux/lunatik.h"
+#include "wire.h"
+
+namespace lunatik_fuzz {
+namespace {
+
+struct Options {
+  uint64_t seed = 0;
+  uint64_t count = 1000;  // fuzzed datagrams; 0: no limit
+  double seconds = 0;     // 0: no limit
+  int timeout_ms = 20000;
+  int dump_states = 100;  // enough for a dump of several parts
+  bool verbose = false;
+};
+
+// States the fuzzer keeps so that mutated requests reach real code.
+struct BaseState {
+  const char* name;
+  uint64_t maxalloc;
+  const char* code;
+};
+
+const BaseState kBaseStates[] = {
+    {"fz-base", LUNATIK_DEFAULT_MAXALLOC, "x = 0"},
+    {"fz-cb", LUNATIK_DEFAULT_MAXALLOC,
+     "function receive_callback(m) calls = (calls or 0) + 1 end"},
+    {"fz-echo", LUNATIK_DEFAULT_MAXALLOC,
+     "function receive_callback(m) return netlink.send(m) end"},
+    {"fz-small", LUNATIK_MIN_MAXALLOC, "t = {}"},
+};
+
+const std::vector<std::string> kChunks = {
+    "return 1",
+    "return 'a', nil, true, false, 2^53, -1, 1.5, math.mininteger",
+    "return ...",
+    "local t = {} for i = 1, 1000 do t[i] = i end return #t",
+    "error('fz boom')",
+    "error({})",
+    "return string.rep('x', 1000)",
+    "return string.rep('x', 70000)",  // results over their limit
+    "return +",
+    "x = (x or 0) + 1 return x",
+    "return tostring({}), print, coroutine.create(print)",
+    "local s = {} for i = 1, 1e6 do s[i] = i end",  // the memory limit
+    "return '\\0embedded\\0'",
+    "\x1bLua",
+};
+
+Attr NameAttr(const std::string& name) {
+  return {LUNATIK_ATTR_STATENAME, Strz(name)};
+}
+
+std::string ChunkOfLength(size_t filler) {
+  return "return #[[" + std::string(filler, 'x') + "]]";
+}
+
+class Fuzzer {
+ public:
+  explicit Fuzzer(const Options& options)
+      : options_(options), rng_(options.seed), main_(&context_) {
+    context_.timeout_ms = options.timeout_ms;
+  }
+
+  int Run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  Request Make(uint8_t cmd, std::vector<Attr> attrs = {},
+               uint16_t flags = NLM_F_REQUEST | NLM_F_ACK) const {
+    Request request;
+    request.nlmsg_type = context_.family;
+    request.flags = flags;
+    request.cmd = cmd;
+    request.version = LUNATIK_GENL_VERSION;
+    request.attrs = std::move(attrs);
+    return request;
+  }
+  std::unique_ptr<Connection> Connect();
+
+  // Checks of documented behaviour; each records a failure on mismatch.
+  bool ExpectErrno(const CallResult& r, std::vector<int> errnos,
+                   const std::string& what);
+  bool ExpectOk(const CallResult& r, const std::string& what) {
+    return ExpectErrno(r, {0}, what);
+  }
+  void ExpectInteger(const CallResult& r, int64_t want,
+                     const std::string& what);
+
+  bool Setup();
+  bool EnsureBaseStates();
+  bool Dump(Connection* c, std::vector<std::string>* names, bool* intr);
+  void DeleteCreated();
+  bool Cleanup();
+  bool OutOfTime() const;
+
+  Request ValidRequest();
+  std::string AnyState();
+  void FuzzOne();
+  void NoteCreated(const std::vector<Reply>& replies);
+
+  // Fragment uploads: sends @chunk from @c to @state in pieces of at most
+  // @piece bytes; returns the answer to the last piece.
+  CallResult Upload(Connection* c, const std::string& state,
+                    const std::string& chunk, size_t piece);
+  Request Fragment(const std::string& state, const std::string& chunk,
+                   uint32_t offset, size_t len, uint32_t total) const;
+
+  void ScenarioUpload();
+  void ScenarioUploadOutOfOrder();
+  void ScenarioUploadTwoSockets();
+  void ScenarioUploadSocketClosed();
+  void ScenarioUploadStateDeleted();
+  void ScenarioDumps();
+  void ScenarioDumpInterrupted();
+  void ScenarioManyData();
+  void ScenarioMultiMessage();
+  void ScenarioReceiverGone();
+  void ScenarioLimits();
+
+  Options options_;
+  Rng rng_;
+  Context context_;
+  Connection main_;
+  Clock::time_point start_;
+  uint32_t baseline_states_ = 0;
+  uint64_t fuzzed_ = 0;
+  uint64_t scenarios_run_ = 0;
+  uint64_t next_name_ = 0;
+  bool has_netlink_send_ = false;
+  std::set<std::string> created_;  // fuzz-created states that may live
+};
+
+std::unique_ptr<Connection> Fuzzer::Connect() {
+  auto c = std::make_unique<Connection>(&context_);
+  if (auto error = c->Open()) {
+    context_.Fail("opening a socket: " + *error);
+    return nullptr;
+  }
+  return c;
+}
+
+bool Fuzzer::ExpectErrno(const CallResult& r, std::vector<int> errnos,
+                         const std::string& what) {
+  if (!r.complete) return false;  // the failure is already recorded
+  for (int e : errnos) {
+    if (r.error == e || (e == 0 && r.error == -1)) return true;
+  }
+  std::string want;
+  for (int e : errnos) want += (want.empty() ? "" : " or ") + (e ? ErrnoName(e) : "success");
+  context_.Fail("spec: " + what + ": expected " + want + ", got " +
+                (r.error > 0 ? ErrnoName(r.error) : "success") +
+                (r.extack_message ? " (" + *r.extack_message + ")" : ""));
+  return false;
+}
+
+void Fuzzer::ExpectInteger(const CallResult& r, int64_t want,
+                           const std::string& what) {
+  if (!ExpectOk(r, what)) return;
+  for (const Reply& m : r.messages) {
+    if (m.results && m.results->size() == 1 &&
+        (*m.results)[0].kind == LUNATIK_VALUE_INTEGER &&
+        (*m.results)[0].integer == want) {
+      return;
+    }
+    if (m.lua_error) {
+      context_.Fail("spec: " + what + ": Lua error " + *m.lua_error);
+      return;
+    }
+  }
+  context_.Fail("spec: " + what + ": no result " + std::to_string(want));
+}
+
+bool Fuzzer::OutOfTime() const {
+  if (options_.seconds <= 0) return false;
+  return Clock::now() - start_ >=
+         std::chrono::duration<double>(options_.seconds);
+}
+
+bool Fuzzer::Dump(Connection* c, std::vector<std::string>* names,
+                  bool* intr) {
+  Outcome out = c->Exchange(Serialize(
+      Make(LUNATIK_CMD_GETSTATE, {}, NLM_F_REQUEST | NLM_F_DUMP)));
+  *intr = false;
+  bool done = false;
+  for (const Reply& m : out.replies) {
+    if (m.flags & NLM_F_DUMP_INTR) *intr = true;
+    if (m.type == NLMSG_DONE) done = true;
+    if (m.type == NLMSG_ERROR) {
+      context_.Fail("dump refused: " + ErrnoName(m.error));
+      return false;
+    }
+    if (m.state_name) names->push_back(*m.state_name);
+  }
+  return out.complete && done;
+}
+
+bool Fuzzer::EnsureBaseStates() {
+  for (const BaseState& base : kBaseStates) {
+    CallResult get = main_.Call(Make(LUNATIK_CMD_GETSTATE, {NameAttr(base.name)}));
+    if (!get.complete) return false;
+    if (get.error == 0) continue;
+    CallResult made = main_.Call(
+        Make(LUNATIK_CMD_NEWSTATE,
+             {NameAttr(base.name), {LUNATIK_ATTR_MAXALLOC, U64(base.maxalloc)}}));
+    if (!ExpectOk(made, std::string("creating ") + base.name)) return false;
+    CallResult run = main_.Call(Make(
+        LUNATIK_CMD_DOSTRING, {NameAttr(base.name), {LUNATIK_ATTR_CODE, base.code}}));
+    if (!ExpectOk(run, std::string("setting up ") + base.name)) return false;
+  }
+  return true;
+}
+
+bool Fuzzer::Setup() {
+  if (auto error = main_.Open()) {
+    std::fprintf(stderr, "lunatik-fuzz: %s\n", error->c_str());
+    return false;
+  }
+  GenlSocket resolver;
+  std::string error;
+  if (auto open_error = resolver.Open()) {
+    std::fprintf(stderr, "lunatik-fuzz: %s\n", open_error->c_str());
+    return false;
+  }
+  context_.family = resolver.ResolveFamily(LUNATIK_GENL_NAME, &error);
+  if (!context_.family) {
+    std::fprintf(stderr, "lunatik-fuzz: resolving '%s': %s\n",
+                 LUNATIK_GENL_NAME, error.c_str());
+    return false;
+  }
+
+  // States left by an earlier run that died are ours by their prefix.
+  std::vector<std::string> names;
+  bool intr;
+  if (!Dump(&main_, &names, &intr)) return false;
+  for (const std::string& name : names) {
+    if (name.rfind(kNamePrefix, 0) != 0) continue;
+    std::printf("# removing leftover state %s\n", name.c_str());
+    main_.Call(Make(LUNATIK_CMD_DELSTATE, {NameAttr(name)}));
+  }
+  CallResult limits = main_.Call(Make(LUNATIK_CMD_LIMITS));
+  if (!ExpectOk(limits, "LIMITS") || limits.messages.empty()) return false;
+  baseline_states_ = *limits.messages[0].nstates;
+
+  if (!EnsureBaseStates()) return false;
+  for (int i = 0; i < options_.dump_states; ++i) {
+    CallResult made = main_.Call(Make(
+        LUNATIK_CMD_NEWSTATE, {NameAttr("fz-d-" + std::to_string(i))}));
+    if (!ExpectOk(made, "creating dump states")) return false;
+  }
+  CallResult probe = main_.Call(
+      Make(LUNATIK_CMD_DOSTRING,
+           {NameAttr("fz-base"),
+            {LUNATIK_ATTR_CODE,
+             "return type(netlink) == 'table' and "
+             "type(netlink.send) == 'function'"}}));
+  for (const Reply& m : probe.messages) {
+    has_netlink_send_ = m.results && m.results->size() == 1 &&
+                        (*m.results)[0].kind == LUNATIK_VALUE_BOOLEAN &&
+                        (*m.results)[0].integer == 1;
+  }
+  if (!has_netlink_send_) {
+    context_.Note("states have no netlink.send(): data echo unchecked", "");
+  }
+  return context_.failures == 0;
+}
+
+std::string Fuzzer::AnyState() {
+  const uint64_t pick = rng_.Below(10);
+  if (pick < 5) return kBaseStates[rng_.Below(std::size(kBaseStates))].name;
+  if (pick < 7 && !created_.empty()) {
+    auto it = created_.begin();
+    std::advance(it, rng_.Below(created_.size()));
+    return *it;
+  }
+  if (pick < 9) return "fz-d-" + std::to_string(rng_.Below(options_.dump_states + 1));
+  return "fz-none";
+}
+
+Request Fuzzer::ValidRequest() {
+  switch (rng_.Below(10)) {
+    case 0:
+      return Make(LUNATIK_CMD_LIMITS);
+    case 1: {
+      std::vector<Attr> attrs = {NameAttr("fz-n" + std::to_string(next_name_++))};
+      if (rng_.OneIn(2)) {
+        attrs.push_back({LUNATIK_ATTR_MAXALLOC,
+                         U64(LUNATIK_MIN_MAXALLOC + rng_.Below(4 << 20))});
+      }
+      return Make(LUNATIK_CMD_NEWSTATE, std::move(attrs));
+    }
+    case 2:
+      return Make(LUNATIK_CMD_DELSTATE,
+                  {NameAttr(created_.empty() || rng_.OneIn(4)
+                                ? AnyState() : *created_.begin())});
+    case 3:
+      return Make(LUNATIK_CMD_GETSTATE, {NameAttr(AnyState())});
+    case 4:
+      return Make(LUNATIK_CMD_GETSTATE, {},
+                  NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP);
+    case 5:
+    case 6: {
+      std::vector<Attr> attrs = {NameAttr(AnyState()),
+                                 {LUNATIK_ATTR_CODE, rng_.Pick(kChunks)}};
+      if (rng_.OneIn(2)) attrs.push_back({LUNATIK_ATTR_CODENAME, Strz("fz-chunk")});
+      return Make(LUNATIK_CMD_DOSTRING, std::move(attrs));
+    }
+    case 7: {
+      // The first fragment of a chunk, or a whole chunk as one fragment.
+      const std::string chunk = ChunkOfLength(rng_.Below(100));
+      const uint32_t total =
+          static_cast<uint32_t>(chunk.size() + (rng_.OneIn(2) ? 0 : rng_.Below(100)));
+      return Fragment(AnyState(), chunk, 0, chunk.size(), total);
+    }
+    default: {
+      static const char* kTargets[] = {"fz-cb", "fz-echo", "fz-base", "fz-small"};
+      std::vector<Attr> attrs = {NameAttr(kTargets[rng_.Below(4)])};
+      const uint64_t chunks = 1 + rng_.Below(3);
+      for (uint64_t i = 0; i < chunks; ++i) {
+        attrs.push_back({LUNATIK_ATTR_DATA, rng_.Bytes(rng_.Below(200))});
+      }
+      return Make(LUNATIK_CMD_SEND, std::move(attrs));
+    }
+  }
+}
+
+void Fuzzer::NoteCreated(const std::vector<Reply>& replies) {
+  for (const Reply& m : replies) {
+    if (m.cmd == LUNATIK_CMD_NEWSTATE && m.state_name) {
+      created_.insert(*m.state_name);
+    }
+  }
+}
+
+void Fuzzer::FuzzOne() {
+  const uint64_t parts = rng_.OneIn(8) ? 2 + rng_.Below(4) : 1;
+  std::string bytes, what;
+  for (uint64_t part = 0; part < parts; ++part) {
+    Request request = ValidRequest();
+    what += (part ? " | " : "") + CommandName(request.cmd) + ":";
+    const uint64_t mutations = rng_.OneIn(6) ? 0 : 1 + rng_.Below(3);
+    for (uint64_t i = 0; i < mutations; ++i) {
+      what += " " + MutateFields(&rng_, &request) + ";";
+    }
+    std::string message = Serialize(request);
+    if (rng_.OneIn(4)) what += " " + MutateBytes(&rng_, &message) + ";";
+    bytes += message;
+  }
+  context_.label = "fuzzed datagram " + std::to_string(fuzzed_) + ": " + what;
+  if (options_.verbose) std::printf("# %s\n", context_.label.c_str());
+  Outcome out = main_.Exchange(std::move(bytes));
+  NoteCreated(out.replies);
+  ++fuzzed_;
+}
+
+void Fuzzer::DeleteCreated() {
+  context_.label = "deleting fuzz-created states";
+  for (const std::string& name : created_) {
+    bool base = false;
+    for (const BaseState& b : kBaseStates) base = base || name == b.name;
+    if (base || name.rfind("fz-d-", 0) == 0) continue;
+    ExpectErrno(main_.Call(Make(LUNATIK_CMD_DELSTATE, {NameAttr(name)})),
+                {0, ENOENT}, "deleting " + name);
+  }
+  created_.clear();
+}
+
+Request Fuzzer::Fragment(const std::string& state, const std::string& chunk,
+                         uint32_t offset, size_t len, uint32_t total) const {
+  return Make(LUNATIK_CMD_DOSTRING,
+              {NameAttr(state),
+               {LUNATIK_ATTR_CODE, chunk.substr(offset, len)},
+               {LUNATIK_ATTR_CODE_TOTAL, U32(total)},
+               {LUNATIK_ATTR_CODE_OFFSET, U32(offset)}});
+}
+
+CallResult Fuzzer::Upload(Connection* c, const std::string& state,
+                          const std::string& chunk, size_t piece) {
+  const auto total = static_cast<uint32_t>(chunk.size());
+  for (uint32_t offset = 0;; offset += piece) {
+    const size_t len = std::min(piece, chunk.size() - offset);
+    CallResult r = c->Call(Fragment(state, chunk, offset, len, total));
+    if (offset + len == chunk.size()) return r;
+    if (!ExpectOk(r, "fragment at " + std::to_string(offset)) ||
+        !r.messages.empty()) {
+      if (!r.messages.empty()) context_.Fail("spec: a fragment got a reply");
+      return r;
+    }
+  }
+}
+
+void Fuzzer::ScenarioUpload() {
+  const size_t filler = 1 + rng_.Below(80000);
+  const std::string chunk = ChunkOfLength(filler);
+  const size_t piece = std::max<size_t>(
+      chunk.size() / 40 + 1, 1 + rng_.Below(LUNATIK_FRAGMENT_MAXSIZE));
+  context_.label = "upload of " + std::to_string(chunk.size()) +
+                   " bytes in pieces of " + std::to_string(piece);
+  ExpectInteger(Upload(&main_, "fz-base", chunk, piece), filler,
+                "fragmented upload");
+
+  // A Lua error's traceback names the chunk's codename.
+  Request named = Fragment("fz-base", "error('fz')", 0, 11, 11);
+  named.attrs.push_back({LUNATIK_ATTR_CODENAME, Strz("fz-named-chunk")});
+  CallResult r = main_.Call(named);
+  if (ExpectOk(r, "failing fragment") &&
+      (r.messages.empty() || !r.messages[0].lua_error ||
+       r.messages[0].lua_error->find("fz-named-chunk") == std::string::npos)) {
+    context_.Fail("spec: a Lua error does not name the codename");
+  }
+}
+
+void Fuzzer::ScenarioUploadOutOfOrder() {
+  const std::string chunk = ChunkOfLength(100 + rng_.Below(5000));
+  const auto total = static_cast<uint32_t>(chunk.size());
+  const uint32_t first = 10 + static_cast<uint32_t>(rng_.Below(total / 2));
+  const uint64_t kind = rng_.Below(4);
+  static const char* kKinds[] = {"gap", "overlap", "other total",
+                                 "past the total"};
+  context_.label = std::string("out-of-order upload: ") + kKinds[kind];
+  if (!ExpectOk(main_.Call(Fragment("fz-base", chunk, 0, first, total)),
+                "first fragment")) {
+    return;
+  }
+  Request bad;
+  switch (kind) {
+    case 0:
+      bad = Fragment("fz-base", chunk, first + 1, 5, total);
+      break;
+    case 1:
+      bad = Fragment("fz-base", chunk, first - 1, 5, total);
+      break;
+    case 2:
+      bad = Fragment("fz-base", chunk, first, 5, total + 1);
+      break;
+    default:
+      bad = Fragment("fz-base", chunk + "xxxxxxxx", first,
+                     total - first + 8, total);
+      break;
+  }
+  ExpectErrno(main_.Call(bad), {EINVAL}, context_.label);
+  // The upload was dropped: its next right fragment is out of order too.
+  ExpectErrno(main_.Call(Fragment("fz-base", chunk, first, total - first, total)),
+              {EINVAL}, "fragment after a dropped upload");
+  ExpectInteger(Upload(&main_, "fz-base", chunk, LUNATIK_FRAGMENT_MAXSIZE),
+                total - 12, "upload after a dropped one");
+}
+
+void Fuzzer::ScenarioUploadTwoSockets() {
+  context_.label = "uploads from two sockets to one state";
+  auto other = Connect();
+  if (!other) return;
+  const std::string chunk = ChunkOfLength(3000 + rng_.Below(3000));
+  const auto total = static_cast<uint32_t>(chunk.size());
+  if (!ExpectOk(main_.Call(Fragment("fz-cb", chunk, 0, 1000, total)),
+                "first fragment")) {
+    return;
+  }
+  ExpectErrno(other->Call(Fragment("fz-cb", chunk, 0, 1000, total)), {EBUSY},
+              "a second socket starting an upload");
+  ExpectErrno(other->Call(Fragment("fz-cb", chunk, 1000, 1000, total)),
+              {EINVAL}, "a second socket continuing an upload");
+  ExpectInteger(main_.Call(Fragment("fz-cb", chunk, 1000, total - 1000, total)),
+                total - 12, "finishing the first socket's upload");
+}
+
+void Fuzzer::ScenarioUploadSocketClosed() {
+  context_.label = "upload from a socket closed halfway";
+  const std::string name = "fz-up-" + std::to_string(next_name_++);
+  auto quitter = Connect();
+  auto other = Connect();
+  if (!quitter || !other) return;
+  if (!ExpectOk(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {NameAttr(name)})),
+                "creating " + name)) {
+    return;
+  }
+  const std::string chunk = ChunkOfLength(40000 + rng_.Below(40000));
+  if (!ExpectOk(quitter->Call(Fragment(name, chunk, 0,
+                                       LUNATIK_FRAGMENT_MAXSIZE,
+                                       static_cast<uint32_t>(chunk.size()))),
+                "first fragment")) {
+    return;
+  }
+  quitter->Close();
+  ExpectInteger(Upload(other.get(), name, chunk, LUNATIK_FRAGMENT_MAXSIZE),
+                chunk.size() - 12, "upload after the first uploader closed");
+  ExpectOk(main_.Call(Make(LUNATIK_CMD_DELSTATE, {NameAttr(name)})),
+           "deleting " + name);
+}
+
+void Fuzzer::ScenarioUploadStateDeleted() {
+  context_.label = "upload to a state deleted halfway";
+  const std::string name = "fz-up-" + std::to_string(next_name_++);
+  if (!ExpectOk(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {NameAttr(name)})),
+                "creating " + name)) {
+    return;
+  }
+  auto uploader = Connect();
+  if (!uploader) return;
+  const std::string chunk = ChunkOfLength(5000);
+  const auto total = static_cast<uint32_t>(chunk.size());
+  ExpectOk(uploader->Call(Fragment(name, chunk, 0, 100, total)),
+           "first fragment");
+  ExpectOk(main_.Call(Make(LUNATIK_CMD_DELSTATE, {NameAttr(name)})),
+           "deleting the state");
+  ExpectErrno(uploader->Call(Fragment(name, chunk, 100, total - 100, total)),
+              {ENOENT}, "fragment to a deleted state");
+  // A new state of the same name starts with no upload.
+  ExpectOk(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {NameAttr(name)})),
+           "recreating " + name);
+  ExpectErrno(uploader->Call(Fragment(name, chunk, 100, total - 100, total)),
+              {EINVAL}, "fragment to a recreated state");
+  ExpectOk(main_.Call(Make(LUNATIK_CMD_DELSTATE, {NameAttr(name)})),
+           "deleting " + name);
+
+  context_.label = "uploads with bad totals and offsets";
+  ExpectErrno(main_.Call(Fragment("fz-base", "return 1", 0, 8, 0)),
+              {EINVAL, ERANGE}, "total 0");
+  ExpectErrno(main_.Call(Fragment("fz-base", "return 1", 0, 8,
+                                  LUNATIK_CODE_MAXSIZE + 1)),
+              {EINVAL, ERANGE, E2BIG}, "total over LUNATIK_CODE_MAXSIZE");
+  ExpectErrno(main_.Call(Fragment("fz-base", "return 1", 0, 8, 4)), {EINVAL},
+              "fragment longer than the total");
+  Request binary = Fragment("fz-base", "\x1bLuaT", 0, 5, 5);
+  ExpectErrno(main_.Call(binary), {EINVAL}, "fragmented binary chunk");
+}
+
+void Fuzzer::ScenarioDumps() {
+  // Dumps abandoned after their first part (or before it) leave nothing.
+  for (int i = 0; i < 3; ++i) {
+    context_.label = "dump abandoned halfway";
+    auto quitter = Connect();
+    if (!quitter) return;
+    // Exchange() would read the whole dump: send it bare instead.
+    if (!quitter->SendRaw(Serialize(
+            Make(LUNATIK_CMD_GETSTATE, {}, NLM_F_REQUEST | NLM_F_DUMP)))) {
+      return;
+    }
+    std::vector<Reply> part;
+    if (!rng_.OneIn(4) && !quitter->ReceiveOne(context_.timeout_ms, &part)) {
+      context_.hung = true;
+      context_.Fail("no first part of a dump");
+      return;
+    }
+    quitter->Close();
+  }
+  // Fuzzed requests may have deleted some of the dump's states.
+  context_.label = "restoring the dump states";
+  for (int i = 0; i < options_.dump_states; ++i) {
+    ExpectErrno(main_.Call(Make(LUNATIK_CMD_NEWSTATE,
+                                {NameAttr("fz-d-" + std::to_string(i))})),
+                {0, EEXIST}, "restoring fz-d-" + std::to_string(i));
+  }
+  context_.label = "complete dump";
+  std::vector<std::string> names;
+  bool intr;
+  if (!Dump(&main_, &names, &intr)) return;
+  std::set<std::string> unique(names.begin(), names.end());
+  if (unique.size() != names.size()) {
+    context_.Fail("spec: a dump listed a state twice");
+  }
+  for (int i = 0; i < options_.dump_states && !intr; ++i) {
+    if (!unique.count("fz-d-" + std::to_string(i))) {
+      context_.Fail("spec: a dump missed fz-d-" + std::to_string(i));
+      break;
+    }
+  }
+}
+
+void Fuzzer::ScenarioDumpInterrupted() {
+  context_.label = "dump racing with a deletion";
+  auto reader = Connect();
+  if (!reader) return;
+  if (!reader->SendRaw(Serialize(Make(LUNATIK_CMD_GETSTATE, {},
+                                      NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP)))) {
+    return;
+  }
+  // The first part is built at once; the rest only as the reader reads,
+  // so a change now falls between parts.
+  const std::string victim = "fz-d-" + std::to_string(rng_.Below(10));
+  ExpectErrno(main_.Call(Make(LUNATIK_CMD_DELSTATE, {NameAttr(victim)})),
+              {0, ENOENT}, "deleting " + victim);
+  ExpectOk(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {NameAttr(victim)})),
+           "recreating " + victim);
+  bool first = true, single_part = false, intr_later = false, done = false;
+  while (!done) {
+    std::vector<Reply> part;
+    if (!reader->ReceiveOne(context_.timeout_ms, &part)) {
+      context_.hung = true;
+      context_.Fail("dump stalled");
+      return;
+    }
+    for (const Reply& m : part) {
+      if (!first && (m.flags & NLM_F_DUMP_INTR)) intr_later = true;
+      if (m.is_terminator()) {
+        done = true;
+        single_part = first;
+        if (m.type == NLMSG_ERROR) context_.Fail("dump refused");
+      }
+    }
+    first = false;
+  }
+  if (!single_part && !intr_later) {
+    context_.Fail("spec: a dump that raced with a change lacks NLM_F_DUMP_INTR");
+  }
+}
+
+void Fuzzer::ScenarioManyData() {
+  context_.label = "SEND with many data attributes";
+  auto send = [&](size_t chunks, size_t size) {
+    std::vector<Attr> attrs = {NameAttr("fz-cb")};
+    for (size_t i = 0; i < chunks; ++i) {
+      attrs.push_back({LUNATIK_ATTR_DATA, std::string(size, 'd')});
+    }
+    return main_.Call(Make(LUNATIK_CMD_SEND, std::move(attrs)));
+  };
+  CallResult before = main_.Call(Make(
+      LUNATIK_CMD_DOSTRING, {NameAttr("fz-cb"), {LUNATIK_ATTR_CODE, "return calls or 0"}}));
+  int64_t calls = 0;
+  if (ExpectOk(before, "reading the call count") && !before.messages.empty() &&
+      before.messages[0].results && !before.messages[0].results->empty()) {
+    calls = (*before.messages[0].results)[0].integer;
+  }
+  ExpectOk(send(1000, 0), "1000 empty data attributes");
+  ExpectOk(send(2, LUNATIK_DATA_CHUNK_MAXSIZE), "LUNATIK_DATA_MAXSIZE of data");
+  ExpectOk(send(64, 1024), "64 data attributes of 1 KiB");
+  ExpectErrno(send(3, LUNATIK_DATA_CHUNK_MAXSIZE), {E2BIG},
+              "data over LUNATIK_DATA_MAXSIZE in 3 attributes");
+  ExpectErrno(send(2100, 32), {E2BIG},
+              "data over LUNATIK_DATA_MAXSIZE in 2100 attributes");
+  ExpectErrno(send(1, LUNATIK_DATA_CHUNK_MAXSIZE + 1), {EINVAL, ERANGE},
+              "a data attribute over LUNATIK_DATA_CHUNK_MAXSIZE");
+  ExpectErrno(send(0, 0), {EINVAL}, "SEND without data");
+  ExpectErrno(main_.Call(Make(LUNATIK_CMD_SEND,
+                              {NameAttr("fz-none"), {LUNATIK_ATTR_DATA, "x"}})),
+              {ENOENT}, "SEND to a missing state");
+  ExpectInteger(main_.Call(Make(LUNATIK_CMD_DOSTRING,
+                                {NameAttr("fz-cb"),
+                                 {LUNATIK_ATTR_CODE, "return calls or 0"}})),
+                calls + 3, "receive_callback calls");
+}
+
+void Fuzzer::ScenarioMultiMessage() {
+  context_.label = "several requests in one datagram";
+  const std::string name = "fz-m-" + std::to_string(next_name_++);
+  std::string bytes =
+      Serialize(Make(LUNATIK_CMD_NEWSTATE, {NameAttr(name)})) +
+      Serialize(Make(LUNATIK_CMD_DOSTRING,
+                     {NameAttr(name), {LUNATIK_ATTR_CODE, "return 7"}})) +
+      Serialize(Make(LUNATIK_CMD_LIMITS, {}, NLM_F_REQUEST)) +
+      Serialize(Make(LUNATIK_CMD_DELSTATE, {NameAttr(name)}));
+  Outcome out = main_.Exchange(bytes);
+  if (!out.complete) return;
+  // Expected, in order: state, ack, results, ack, limits, ack.
+  std::vector<std::string> kinds;
+  for (const Reply& m : out.replies) kinds.push_back(KindOf(m));
+  const std::vector<std::string> want = {"reply NEWSTATE", "ack",
+                                         "reply DOSTRING", "ack",
+                                         "reply LIMITS",   "ack"};
+  if (kinds != want) {
+    std::string got;
+    for (const std::string& k : kinds) got += k + ", ";
+    context_.Fail("spec: answers to four requests in one datagram: " + got);
+  }
+}
+
+void Fuzzer::ScenarioReceiverGone() {
+  context_.label = "SEND to a state whose receiver closed";
+  auto receiver = Connect();
+  if (!receiver) return;
+  ExpectOk(receiver->Call(Make(LUNATIK_CMD_GETSTATE, {NameAttr("fz-echo")})),
+           "GETSTATE from a new receiver");
+  receiver->Close();
+  CallResult r = main_.Call(
+      Make(LUNATIK_CMD_SEND, {NameAttr("fz-echo"), {LUNATIK_ATTR_DATA, "gone"}}));
+  ExpectOk(r, "SEND after the receiver closed");
+  for (const Reply& m : r.messages) {
+    if (m.lua_error) {
+      context_.Fail("spec: netlink.send() raised without a receiver: " +
+                    *m.lua_error);
+    }
+  }
+  if (!has_netlink_send_) return;
+  context_.label = "SEND echoed back by netlink.send()";
+  ExpectOk(main_.Call(Make(LUNATIK_CMD_GETSTATE, {NameAttr("fz-echo")})),
+           "GETSTATE to become the receiver");
+  main_.data().clear();
+  const std::string payload = rng_.Bytes(1 + rng_.Below(3000));
+  ExpectOk(main_.Call(Make(LUNATIK_CMD_SEND,
+                           {NameAttr("fz-echo"), {LUNATIK_ATTR_DATA, payload}})),
+           "SEND to the echo state");
+  std::string echoed;
+  for (const Reply& m : main_.data()) {
+    if (m.state_name == "fz-echo") {
+      for (const std::string& d : m.data) echoed += d;
+    }
+  }
+  if (echoed != payload) {
+    context_.Fail("spec: echoed data differs (" +
+                  std::to_string(echoed.size()) + " of " +
+                  std::to_string(payload.size()) + " bytes)");
+  }
+  main_.data().clear();
+}
+
+void Fuzzer::ScenarioLimits() {
+  context_.label = "documented limits";
+  const std::string longest = "fz-" + std::string(LUNATIK_STATENAME_MAXSIZE - 3, 'L');
+  ExpectOk(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {NameAttr(longest)})),
+           "a name of LUNATIK_STATENAME_MAXSIZE bytes");
+  ExpectErrno(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {NameAttr(longest)})),
+              {EEXIST}, "a second state of one name");
+  ExpectErrno(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {NameAttr(longest + "L")})),
+              {EINVAL, ERANGE}, "a name over LUNATIK_STATENAME_MAXSIZE");
+  ExpectErrno(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {NameAttr("")})), {EINVAL},
+              "an empty name");
+  ExpectErrno(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {})), {EINVAL},
+              "NEWSTATE without a name");
+  ExpectOk(main_.Call(Make(LUNATIK_CMD_DELSTATE, {NameAttr(longest)})),
+           "deleting the long-named state");
+  ExpectErrno(main_.Call(Make(LUNATIK_CMD_DELSTATE, {NameAttr(longest)})),
+              {ENOENT}, "deleting it twice");
+  for (uint64_t maxalloc : {uint64_t{LUNATIK_MIN_MAXALLOC - 1},
+                            uint64_t{LUNATIK_MAX_MAXALLOC} + 1, uint64_t{0}}) {
+    ExpectErrno(main_.Call(Make(LUNATIK_CMD_NEWSTATE,
+                                {NameAttr("fz-range"),
+                                 {LUNATIK_ATTR_MAXALLOC, U64(maxalloc)}})),
+                {ERANGE}, "maxalloc " + std::to_string(maxalloc));
+  }
+  const std::string code = "return 1";
+  ExpectInteger(main_.Call(Make(LUNATIK_CMD_DOSTRING,
+                                {NameAttr("fz-base"),
+                                 {LUNATIK_ATTR_CODE, code},
+                                 {LUNATIK_ATTR_CODENAME,
+                                  Strz(std::string(LUNATIK_SCRIPTNAME_MAXSIZE, 'c'))}})),
+                1, "a codename of LUNATIK_SCRIPTNAME_MAXSIZE bytes");
+  ExpectErrno(main_.Call(Make(LUNATIK_CMD_DOSTRING,
+                              {NameAttr("fz-base"),
+                               {LUNATIK_ATTR_CODE, code},
+                               {LUNATIK_ATTR_CODENAME,
+                                Strz(std::string(LUNATIK_SCRIPTNAME_MAXSIZE + 1, 'c'))}})),
+              {EINVAL, ERANGE}, "a codename over LUNATIK_SCRIPTNAME_MAXSIZE");
+  ExpectErrno(main_.Call(Make(LUNATIK_CMD_DOSTRING,
+                              {NameAttr("fz-base"), {LUNATIK_ATTR_CODE, ""}})),
+              {EINVAL}, "an empty chunk");
+  ExpectErrno(main_.Call(Make(LUNATIK_CMD_LIMITS, {NameAttr("fz-base")})),
+              {EINVAL, EOPNOTSUPP}, "LIMITS with an attribute");
+  ExpectErrno(main_.Call(Make(LUNATIK_CMD_DATA, {NameAttr("fz-base")})),
+              {EOPNOTSUPP, EINVAL}, "DATA as a request");
+}
+
+bool Fuzzer::Cleanup() {
+  context_.label = "cleanup";
+  std::vector<std::string> names;
+  bool intr;
+  if (!Dump(&main_, &names, &intr)) return false;
+  for (const std::string& name : names) {
+    if (name.rfind(kNamePrefix, 0) != 0) continue;
+    ExpectOk(main_.Call(Make(LUNATIK_CMD_DELSTATE, {NameAttr(name)})),
+             "deleting " + name);
+  }
+  names.clear();
+  if (!Dump(&main_, &names, &intr)) return false;
+  for (const std::string& name : names) {
+    if (name.rfind(kNamePrefix, 0) == 0) {
+      context_.Fail("state " + name + " left after its deletion");
+    }
+  }
+  CallResult limits = main_.Call(Make(LUNATIK_CMD_LIMITS));
+  if (!ExpectOk(limits, "LIMITS") || limits.messages.empty()) return false;
+  if (*limits.messages[0].nstates != baseline_states_) {
+    context_.Fail("leak: LUNATIK_ATTR_NSTATES is " +
+                  std::to_string(*limits.messages[0].nstates) +
+                  " after cleanup, " + std::to_string(baseline_states_) +
+                  " before the run");
+  }
+  return true;
+}
+
+int Fuzzer::Run() {
+  start_ = Clock::now();
+  std::printf("lunatik-fuzz: seed %llu, count %llu, seconds %g\n",
+              static_cast<unsigned long long>(options_.seed),
+              static_cast<unsigned long long>(options_.count), options_.seconds);
+  std::fflush(stdout);
+  const std::vector<std::function<void()>> scenarios = {
+      [this] { ScenarioUpload(); },
+      [this] { ScenarioDumps(); },
+      [this] { ScenarioUploadOutOfOrder(); },
+      [this] { ScenarioManyData(); },
+      [this] { ScenarioUploadTwoSockets(); },
+      [this] { ScenarioMultiMessage(); },
+      [this] { ScenarioUploadSocketClosed(); },
+      [this] { ScenarioDumpInterrupted(); },
+      [this] { ScenarioReceiverGone(); },
+      [this] { ScenarioUploadStateDeleted(); },
+      [this] { ScenarioLimits(); },
+  };
+  bool ok = Setup();
+  auto last_progress = Clock::now();
+  while (ok && !context_.hung &&
+         (options_.count == 0 || fuzzed_ < options_.count) && !OutOfTime()) {
+    FuzzOne();
+    if (fuzzed_ % 25 == 0 && !context_.hung && EnsureBaseStates()) {
+      scenarios[scenarios_run_++ % scenarios.size()]();
+    }
+    if (fuzzed_ % 200 == 0 && !context_.hung) {
+      DeleteCreated();
+      EnsureBaseStates();
+    }
+    if (Clock::now() - last_progress > std::chrono::seconds(30)) {
+      last_progress = Clock::now();
+      std::printf("# progress: %llu fuzzed datagrams, %llu messages\n",
+                  static_cast<unsigned long long>(fuzzed_),
+                  static_cast<unsigned long long>(context_.messages));
+      std::fflush(stdout);
+    }
+  }
+  if (!context_.hung) Cleanup();
+
+  const double seconds =
+      std::chrono::duration<double>(Clock::now() - start_).count();
+  std::printf("summary: %llu fuzzed datagrams, %llu scenarios, %llu datagrams "
+              "and %llu messages in all, %llu sync requests, %.1f s\n",
+              static_cast<unsigned long long>(fuzzed_),
+              static_cast<unsigned long long>(scenarios_run_),
+              static_cast<unsigned long long>(context_.datagrams),
+              static_cast<unsigned long long>(context_.messages),
+              static_cast<unsigned long long>(context_.syncs), seconds);
+  std::printf("answers received:\n");
+  for (const auto& [kind, n] : context_.kinds) {
+    std::printf("  %8llu  %s\n", static_cast<unsigned long long>(n), kind.c_str());
+  }
+  for (const auto& [key, note] : context_.notes) {
+    std::printf("note: %s (%llu times)%s%s\n", key.c_str(),
+                static_cast<unsigned long long>(note.first),
+                note.second.empty() ? "" : "; first request: ",
+                note.second.c_str());
+  }
+  const bool passed = ok && context_.failures == 0;
+  std::printf("result: %s seed=%llu fuzzed=%llu messages=%llu failures=%llu\n",
+              passed ? "pass" : "fail",
+              static_cast<unsigned long long>(options_.seed),
+              static_cast<unsigned long long>(fuzzed_),
+              static_cast<unsigned long long>(context_.messages),
+              static_cast<unsigned long long>(context_.failures));
+  return passed ? 0 : 1;
+}
+
+void Usage(FILE* out) {
+  std::fprintf(out,
+               "usage: lunatik-fuzz [--seed N] [--count N] [--seconds S]\n"
+               "                    [--timeout-ms MS] [--dump-states N] "
+               "[--verbose]\n"
+               "Fuzzes the lunatik generic netlink family (needs root and the\n"
+               "module). Stops after --count fuzzed datagrams (default 1000,\n"
+               "0: no limit) or --seconds (default: no limit), whichever\n"
+               "comes first. Exits 0 only if every answer was well-formed and\n"
+               "timely, documented behaviour held and no state was left.\n");
+}
+
+bool ParseOptions(int argc, char** argv, Options* options) {
+  options->seed = std::random_device{}();
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> const char* {
+      return i + 1 < argc ? argv[++i] : nullptr;
+    };
+    const char* v = nullptr;
+    char* end = nullptr;
+    if (arg == "--verbose") {
+      options->verbose = true;
+      continue;
+    }
+    if (arg == "-h" || arg == "--help") {
+      Usage(stdout);
+      std::exit(0);
+    }
+    if (!(v = value())) return false;
+    errno = 0;
+    if (arg == "--seed") {
+      options->seed = std::strtoull(v, &end, 0);
+    } else if (arg == "--count") {
+      options->count = std::strtoull(v, &end, 0);
+    } else if (arg == "--seconds") {
+      options->seconds = std::strtod(v, &end);
+    } else if (arg == "--timeout-ms") {
+      options->timeout_ms = static_cast<int>(std::strtol(v, &end, 0));
+    } else if (arg == "--dump-states") {
+      options->dump_states = static_cast<int>(std::strtol(v, &end, 0));
+    } else {
+      return false;
+    }
+    if (errno || *end || end == v) return false;
+  }
+  return options->timeout_ms > 0 && options->dump_states >= 10;
+}
+
+}  // namespace
+}  // namespace lunatik_fuzz
+
+int main(int argc, char** argv) {
+  lunatik_fuzz::Options options;
+  if (!lunatik_fuzz::ParseOptions(argc, argv, &options)) {
+    lunatik_fuzz::Usage(stderr);
+    return 2;
+  }
+  return lunatik_fuzz::Fuzzer(options).Run();
+}
