@@ -27,11 +27,11 @@ namespace lunatik::bench {
 namespace {
 
 struct Options {
-  std::string script;                 // the Lua VM workload
+  std::string script;  // the Lua VM workload
   std::string lua_debian = "/usr/bin/lua5.4";
-  std::string lua_kernel_flags;       // built with the kernel's flags
-  std::string lua_plain;              // the same sources, plain -O2
-  double time_scale = 1;              // scales every measuring period
+  std::string lua_kernel_flags;  // built with the kernel's flags
+  std::string lua_plain;         // the same sources, plain -O2
+  double time_scale = 1;         // scales every measuring period
 };
 
 [[noreturn]] void Fail(const std::string& what) {
@@ -112,8 +112,7 @@ void Benchmarks::RoundTrip() {
         CheckChunk(session_->DoString(name, "return", "", &result), result,
                    "dostring");
       },
-      [&] { Check(session_->GetLimits(&limits), "limits"); }, Seconds(0.5),
-      5);
+      [&] { Check(session_->GetLimits(&limits), "limits"); }, Seconds(0.5), 5);
   Check(session_->DelState(name), "close " + name);
   report_.Add({"dostring('return') round trip", pair.subject * 1e6, "us",
                "LIMITS round trip", pair.baseline * 1e6, "<= 1.5"});
@@ -136,8 +135,8 @@ void Benchmarks::StateLifetime() {
                "user lua_newstate+close", 1 / pair.baseline, ""});
   report_.Add({"memory of an empty state (curralloc)",
                static_cast<double>(curralloc), "bytes",
-               "user lua_newstate + libs", static_cast<double>(UserStateBytes()),
-               ""});
+               "user lua_newstate + libs",
+               static_cast<double>(UserStateBytes()), ""});
 }
 
 void Benchmarks::ListStates() {
@@ -146,8 +145,9 @@ void Benchmarks::ListStates() {
   Limits limits;
   Check(session_->GetLimits(&limits), "limits");
   if (limits.maxstates < limits.nstates + kCounts[2]) {
-    Fail("list needs room for 10,000 states: load the module with "
-         "maxstates=20000");
+    Fail(
+        "list needs room for 10,000 states: load the module with "
+        "maxstates=20000");
   }
   std::vector<std::string> names;
   double per_state_at_first = 0;
@@ -197,7 +197,7 @@ void Benchmarks::LuaSpeed() {
 
   struct Runner {
     std::string label;
-    std::string path;    // empty: the kernel
+    std::string path;     // empty: the kernel
     std::string prelude;  // user space: Lua run before the workload
     std::vector<double> seconds;
   };
@@ -219,8 +219,8 @@ void Benchmarks::LuaSpeed() {
       std::string output;
       double seconds = 0;
       if (runner.path.empty()) {
-        output = std::to_string(
-            RunForInteger(session_, name, code, "intloop.lua"));
+        output =
+            std::to_string(RunForInteger(session_, name, code, "intloop.lua"));
         seconds = SecondsSince(start);
       } else {
         // The interpreter's own start-up is no part of its Lua speed.
@@ -292,23 +292,25 @@ void Benchmarks::Data() {
   StateInfo info;
   Check(session_->NewState(name, 16 * 1024 * 1024, &info), "newstate " + name);
   ChunkResult result;
-  CheckChunk(session_->DoString(name,
-                                "function receive_callback(mem) end\n"
-                                "function burst(k)\n"
-                                "  local sent = 0\n"
-                                "  for _ = 1, k do\n"
-                                "    if not netlink.send(payload) then break end\n"
-                                "    sent = sent + 1\n"
-                                "  end\n"
-                                "  return sent\n"
-                                "end\n",
-                                "bench setup", &result),
-             result, "data setup");
+  CheckChunk(
+      session_->DoString(name,
+                         "function receive_callback(mem) end\n"
+                         "function burst(k)\n"
+                         "  local sent = 0\n"
+                         "  for _ = 1, k do\n"
+                         "    if not netlink.send(payload) then break end\n"
+                         "    sent = sent + 1\n"
+                         "  end\n"
+                         "  return sent\n"
+                         "end\n",
+                         "bench setup", &result),
+      result, "data setup");
 
   static constexpr size_t kSizes[] = {64, 4096, 65536};
   for (const size_t size : kSizes) {
-    const std::string label = size >= 1024 ? std::to_string(size / 1024) + " KiB"
-                                           : std::to_string(size) + " B";
+    const std::string label = size >= 1024
+                                  ? std::to_string(size / 1024) + " KiB"
+                                  : std::to_string(size) + " B";
     const std::string target = size == 65536 ? ">= 0.8" : "";
     std::string error;
     std::unique_ptr<GenlEcho> echo = GenlEcho::Open(size, &error);
@@ -316,11 +318,11 @@ void Benchmarks::Data() {
     const auto echo_once = [&] {
       if (!echo->RoundTrip(&error)) Fail(error);
     };
-    CheckChunk(session_->DoString(name,
-                                  "payload = string.rep('x', " +
-                                      std::to_string(size) + ")",
-                                  "bench payload", &result),
-               result, "payload");
+    CheckChunk(
+        session_->DoString(
+            name, "payload = string.rep('x', " + std::to_string(size) + ")",
+            "bench payload", &result),
+        result, "payload");
     const std::string data(size, 'x');
 
     const Pair send = Compare(
@@ -373,8 +375,9 @@ Options ParseOptions(int argc, char** argv) {
   }
   if (options.script.empty() || options.lua_kernel_flags.empty() ||
       options.lua_plain.empty()) {
-    Fail("usage: lunatik-bench --script FILE --lua-kernel-flags LUA "
-         "--lua-plain LUA [--lua-debian LUA] [--time-scale X]");
+    Fail(
+        "usage: lunatik-bench --script FILE --lua-kernel-flags LUA "
+        "--lua-plain LUA [--lua-debian LUA] [--time-scale X]");
   }
   return options;
 }

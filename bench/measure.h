@@ -25,13 +25,11 @@ inline double SecondsSince(Clock::time_point start) {
 inline double Median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const size_t mid = values.size() / 2;
-  return values.size() % 2 ? values[mid]
-                           : (values[mid - 1] + values[mid]) / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
 // Runs `op` until at least `seconds` have passed; returns seconds per call.
-inline double SecondsPerCall(const std::function<void()>& op,
-                             double seconds) {
+inline double SecondsPerCall(const std::function<void()>& op, double seconds) {
   int64_t calls = 0;
   int64_t batch = 1;
   const Clock::time_point start = Clock::now();

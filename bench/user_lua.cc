@@ -2,10 +2,9 @@
 
 #include "user_lua.h"
 
-#include <lua.hpp>
-
 #include <cstdio>
 #include <cstdlib>
+#include <lua.hpp>
 
 namespace lunatik::bench {
 
@@ -33,9 +32,9 @@ lua_State* OpenState(size_t* in_use) {
     std::exit(1);
   }
   static const luaL_Reg kLibraries[] = {
-      {LUA_GNAME, luaopen_base},          {LUA_STRLIBNAME, luaopen_string},
-      {LUA_TABLIBNAME, luaopen_table},    {LUA_COLIBNAME, luaopen_coroutine},
-      {LUA_UTF8LIBNAME, luaopen_utf8},    {LUA_MATHLIBNAME, luaopen_math},
+      {LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string},
+      {LUA_TABLIBNAME, luaopen_table}, {LUA_COLIBNAME, luaopen_coroutine},
+      {LUA_UTF8LIBNAME, luaopen_utf8}, {LUA_MATHLIBNAME, luaopen_math},
   };
   for (const luaL_Reg& library : kLibraries) {
     luaL_requiref(L, library.name, library.func, 1);
