@@ -3,8 +3,8 @@
 // lunatik: drives Lua states in the kernel from the command line.
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -57,11 +57,10 @@ int UsageError(const std::string& message) {
 
 // Parses a non-negative decimal integer that fills the whole argument.
 std::optional<uint64_t> ParseNumber(const std::string& text) {
-  if (text.empty() || text[0] < '0' || text[0] > '9') return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0') return std::nullopt;
+  uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc() || stop != end) return std::nullopt;
   return value;
 }
 
@@ -86,14 +85,10 @@ int List(Session* session) {
   return 0;
 }
 
-int New(Session* session, const std::vector<std::string>& args) {
-  std::optional<uint64_t> maxalloc;
-  if (args.size() == 2) {
-    maxalloc = ParseNumber(args[1]);
-    if (!maxalloc) return UsageError("MAXALLOC must be a number of bytes");
-  }
+int New(Session* session, const std::string& name,
+        std::optional<uint64_t> maxalloc) {
   StateInfo info;
-  Status status = session->NewState(args[0], maxalloc, &info);
+  Status status = session->NewState(name, maxalloc, &info);
   return status.ok() ? 0 : Fail(status);
 }
 
@@ -116,8 +111,8 @@ int RunFile(Session* session, const std::string& name,
   // paths keep their end, which names the file.
   std::string codename = "@" + path;
   if (codename.size() > LUNATIK_SCRIPTNAME_MAXSIZE) {
-    codename = "@..." + path.substr(path.size() -
-                                    (LUNATIK_SCRIPTNAME_MAXSIZE - 4));
+    codename =
+        "@..." + path.substr(path.size() - (LUNATIK_SCRIPTNAME_MAXSIZE - 4));
   }
   return Run(session, name, code, codename);
 }
@@ -133,16 +128,7 @@ int Send(Session* session, const std::string& name, const std::string& arg) {
   return PrintChunkResult(result) ? 0 : kFailure;
 }
 
-int Receive(Session* session, const std::string& name,
-            const std::vector<std::string>& args) {
-  int timeout_ms = -1;
-  if (args.size() == 2) {
-    const std::optional<uint64_t> parsed = ParseNumber(args[1]);
-    if (!parsed || *parsed > INT32_MAX) {
-      return UsageError("TIMEOUT_MS must be a number of milliseconds");
-    }
-    timeout_ms = static_cast<int>(*parsed);
-  }
+int Receive(Session* session, const std::string& name, int timeout_ms) {
   // Looking the state up makes this process its data receiver.
   StateInfo info;
   Status status = session->GetState(name, &info);
@@ -176,7 +162,7 @@ int Main(int argc, char** argv) {
     size_t max_args;
   };
   static constexpr Command kCommands[] = {
-      {"list", 0, 0}, {"new", 1, 2},   {"exec", 2, 2}, {"run", 2, 2},
+      {"list", 0, 0},  {"new", 1, 2},  {"exec", 2, 2}, {"run", 2, 2},
       {"close", 1, 1}, {"send", 2, 2}, {"recv", 1, 2}, {"shell", 0, 1},
   };
   const Command* found = nullptr;
@@ -188,12 +174,27 @@ int Main(int argc, char** argv) {
     return UsageError("wrong number of arguments for '" + command + "'");
   }
 
+  // Numbers are checked before connecting: a usage error is not a failure.
+  std::optional<uint64_t> maxalloc;
+  if (command == "new" && args.size() == 2) {
+    maxalloc = ParseNumber(args[1]);
+    if (!maxalloc) return UsageError("MAXALLOC must be a number of bytes");
+  }
+  int timeout_ms = -1;
+  if (command == "recv" && args.size() == 2) {
+    const std::optional<uint64_t> parsed = ParseNumber(args[1]);
+    if (!parsed || *parsed > INT32_MAX) {
+      return UsageError("TIMEOUT_MS must be a number of milliseconds");
+    }
+    timeout_ms = static_cast<int>(*parsed);
+  }
+
   std::unique_ptr<Session> session;
   Status status = Session::Open(&session);
   if (!status.ok()) return Fail(status);
 
   if (command == "list") return List(session.get());
-  if (command == "new") return New(session.get(), args);
+  if (command == "new") return New(session.get(), args[0], maxalloc);
   if (command == "exec") return Run(session.get(), args[0], args[1], "");
   if (command == "run") return RunFile(session.get(), args[0], args[1]);
   if (command == "close") {
@@ -201,7 +202,7 @@ int Main(int argc, char** argv) {
     return status.ok() ? 0 : Fail(status);
   }
   if (command == "send") return Send(session.get(), args[0], args[1]);
-  if (command == "recv") return Receive(session.get(), args[0], args);
+  if (command == "recv") return Receive(session.get(), args[0], timeout_ms);
   return RunShell(session.get(), args.empty() ? "shell" : args[0]);
 }
 

@@ -9,13 +9,13 @@
 // function is wrapped by Guarded, which turns an exception into a Lua error
 // once the C++ frames that threw are gone.
 
-#include <lua.hpp>
+#include "uapi/linux/lunatik.h"
 
 #include <cerrno>
 #include <climits>
 #include <cstdio>
-#include <cstring>
 #include <exception>
+#include <lua.hpp>
 #include <memory>
 #include <new>
 #include <string>
@@ -23,7 +23,6 @@
 
 #include "lunatik/session.h"
 #include "memory.h"
-#include "uapi/linux/lunatik.h"
 
 namespace {
 
@@ -250,7 +249,8 @@ StateBox* CheckState(lua_State* L, int index, lunatik::Session** session) {
 int StateDoString(lua_State* L) {
   lunatik::Session* session;
   StateBox* box = CheckState(L, 1, &session);
-  size_t codelen, codenamelen;
+  size_t codelen;
+  size_t codenamelen;
   const char* code = luaL_checklstring(L, 2, &codelen);
   const char* codename = luaL_optlstring(L, 3, "", &codenamelen);
   lunatik::ChunkResult result;
@@ -287,12 +287,15 @@ int StateReceive(lua_State* L) {
   StateBox* box = CheckState(L, 1, &session);
   const lua_Integer timeout = luaL_optinteger(L, 2, -1);
   const int timeout_ms =
-      timeout < 0 ? -1 : static_cast<int>(timeout > INT_MAX ? INT_MAX : timeout);
+      timeout < 0 ? -1
+                  : static_cast<int>(timeout > INT_MAX ? INT_MAX : timeout);
   std::string data;
   lunatik::Status status = session->Receive(box->name, timeout_ms, &data);
   if (!status.ok()) return PushFailure(L, status);
+  // Should this raise (out of memory), only `data` leaks: Lua's longjmp
+  // skips its destructor.
   char* bytes = lmemory_newfixed(L, data.size());
-  std::memcpy(bytes, data.data(), data.size());
+  data.copy(bytes, data.size());
   return 1;
 }
 
@@ -328,8 +331,8 @@ int StateGetName(lua_State* L) {
 
 int StateGetMaxalloc(lua_State* L) {
   lunatik::Session* session;
-  lua_pushinteger(L,
-                  static_cast<lua_Integer>(CheckState(L, 1, &session)->maxalloc));
+  lua_pushinteger(
+      L, static_cast<lua_Integer>(CheckState(L, 1, &session)->maxalloc));
   return 1;
 }
 

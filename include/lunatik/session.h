@@ -36,9 +36,9 @@ struct StateInfo {
 
 // The running module's limits.
 struct Limits {
-  uint32_t maxstates = 0;          // states allowed per network namespace
-  uint32_t nstates = 0;            // states in the caller's namespace now
-  uint64_t default_maxalloc = 0;   // maxalloc of a state created without one
+  uint32_t maxstates = 0;         // states allowed per network namespace
+  uint32_t nstates = 0;           // states in the caller's namespace now
+  uint64_t default_maxalloc = 0;  // maxalloc of a state created without one
 };
 
 class Session {

@@ -27,10 +27,9 @@ std::string Quote(std::string_view text) {
 Status CheckStateName(std::string_view name) {
   if (name.empty()) return Status::Error(EINVAL, "state name is empty");
   if (name.size() > LUNATIK_STATENAME_MAXSIZE) {
-    return Status::Error(EINVAL, "state name " + Quote(name) +
-                                     " is longer than " +
-                                     std::to_string(LUNATIK_STATENAME_MAXSIZE) +
-                                     " bytes");
+    return Status::Error(
+        EINVAL, "state name " + Quote(name) + " is longer than " +
+                    std::to_string(LUNATIK_STATENAME_MAXSIZE) + " bytes");
   }
   if (HasNul(name)) {
     return Status::Error(EINVAL,
@@ -46,8 +45,8 @@ Status CheckCodeName(std::string_view codename) {
                     std::to_string(LUNATIK_SCRIPTNAME_MAXSIZE) + " bytes");
   }
   if (HasNul(codename)) {
-    return Status::Error(EINVAL,
-                         "codename " + Quote(codename) + " contains a NUL byte");
+    return Status::Error(
+        EINVAL, "codename " + Quote(codename) + " contains a NUL byte");
   }
   return Status::OK();
 }

@@ -13,8 +13,7 @@ namespace {
 
 TEST(CheckStateNameTest, AcceptsOneToMaxBytes) {
   EXPECT_TRUE(CheckStateName("a").ok());
-  EXPECT_TRUE(
-      CheckStateName(std::string(LUNATIK_STATENAME_MAXSIZE, 'n')).ok());
+  EXPECT_TRUE(CheckStateName(std::string(LUNATIK_STATENAME_MAXSIZE, 'n')).ok());
 }
 
 TEST(CheckStateNameTest, RefusesEmpty) {
@@ -38,8 +37,7 @@ TEST(CheckStateNameTest, RefusesNul) {
 
 TEST(CheckCodeNameTest, EmptyMeansDefault) {
   EXPECT_TRUE(CheckCodeName("").ok());
-  EXPECT_TRUE(
-      CheckCodeName(std::string(LUNATIK_SCRIPTNAME_MAXSIZE, 'c')).ok());
+  EXPECT_TRUE(CheckCodeName(std::string(LUNATIK_SCRIPTNAME_MAXSIZE, 'c')).ok());
 }
 
 TEST(CheckCodeNameTest, RefusesTooLong) {

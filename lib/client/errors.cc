@@ -54,7 +54,8 @@ Status DescribeKernelError(const RequestContext& context, int error,
       if (context.cmd == LUNATIK_CMD_NEWSTATE) {
         std::string message = "too many states";
         if (context.maxstates != 0) {
-          message += " (maxstates is " + std::to_string(context.maxstates) + ")";
+          message +=
+              " (maxstates is " + std::to_string(context.maxstates) + ")";
         }
         return Status::Error(error, message);
       }
@@ -72,7 +73,8 @@ Status DescribeKernelError(const RequestContext& context, int error,
     default:
       break;
   }
-  return Status::Error(error, StatePrefix(context) + KernelWords(error, extack));
+  return Status::Error(error,
+                       StatePrefix(context) + KernelWords(error, extack));
 }
 
 }  // namespace lunatik

@@ -12,9 +12,8 @@ namespace lunatik {
 namespace {
 
 TEST(DescribeKernelErrorTest, NamesTheState) {
-  Status exists = DescribeKernelError(
-      RequestContext(LUNATIK_CMD_NEWSTATE, "x"), EEXIST,
-      "state already exists");
+  Status exists = DescribeKernelError(RequestContext(LUNATIK_CMD_NEWSTATE, "x"),
+                                      EEXIST, "state already exists");
   EXPECT_EQ(exists.code(), EEXIST);
   EXPECT_EQ(exists.message(), "state 'x' already exists");
 
@@ -54,7 +53,8 @@ TEST(DescribeKernelErrorTest, OtherErrorsKeepTheKernelWords) {
                                  E2BIG, "results too large");
   EXPECT_EQ(s.code(), E2BIG);
   EXPECT_EQ(s.message(), "state 's': results too large");
-  Status bare = DescribeKernelError(RequestContext(LUNATIK_CMD_LIMITS), EINVAL, "");
+  Status bare =
+      DescribeKernelError(RequestContext(LUNATIK_CMD_LIMITS), EINVAL, "");
   EXPECT_EQ(bare.code(), EINVAL);
   EXPECT_EQ(bare.message(), "Invalid argument");
 }

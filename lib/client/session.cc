@@ -126,7 +126,7 @@ Status Session::Rep::Exchange(netlink::Request* request,
     status = socket->Receive(-1, &datagram);
     if (!status.ok()) return status;
     int remaining = static_cast<int>(datagram.size());
-    for (auto* nlh = reinterpret_cast<const nlmsghdr*>(datagram.data());
+    for (const auto* nlh = reinterpret_cast<const nlmsghdr*>(datagram.data());
          mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
       if (nlh->nlmsg_seq != seq) {
         // Either kernel data or a late reply to a request given up on.
@@ -150,8 +150,7 @@ Status Session::Rep::Exchange(netlink::Request* request,
 
 Status Session::Rep::Transact(const RequestContext& context,
                               netlink::Request* request,
-                              const ReplyHandler& on_reply,
-                              bool* interrupted) {
+                              const ReplyHandler& on_reply, bool* interrupted) {
   Verdict verdict;
   Status status = Exchange(request, on_reply, &verdict);
   if (!status.ok()) return status;
@@ -212,7 +211,7 @@ Status Session::Rep::PumpData(int timeout_ms) {
   Status status = socket->Receive(timeout_ms, &datagram);
   if (!status.ok()) return status;
   int remaining = static_cast<int>(datagram.size());
-  for (auto* nlh = reinterpret_cast<const nlmsghdr*>(datagram.data());
+  for (const auto* nlh = reinterpret_cast<const nlmsghdr*>(datagram.data());
        mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
     // No request is in flight: anything with a sequence number is stale.
     if (nlh->nlmsg_seq == 0) TakeUnsolicited(nlh);
@@ -260,8 +259,8 @@ Status Session::Open(std::unique_ptr<Session>* session) {
     return Status::Error(ENOENT, "lunatik module not loaded");
   }
   if (verdict.error != 0) {
-    return DescribeKernelError(RequestContext(CTRL_CMD_GETFAMILY), verdict.error,
-                               verdict.extack);
+    return DescribeKernelError(RequestContext(CTRL_CMD_GETFAMILY),
+                               verdict.error, verdict.extack);
   }
   if (family == 0) return MalformedReply();
   rep->family = family;
@@ -303,11 +302,11 @@ Status Session::NewState(std::string_view name,
   bool complete = false;
   RequestContext context(LUNATIK_CMD_NEWSTATE, name);
   context.maxalloc = maxalloc;
-  status = rep_->TransactLunatik(
-      context, &request, [&](const netlink::Reply& reply) {
-        complete = ReadStateInfo(reply, info);
-        return complete;
-      });
+  status = rep_->TransactLunatik(context, &request,
+                                 [&](const netlink::Reply& reply) {
+                                   complete = ReadStateInfo(reply, info);
+                                   return complete;
+                                 });
   if (status.ok() && !complete) return MalformedReply();
   // Data of an earlier state of this name must not reach the new one.
   if (status.ok()) rep_->queues.Drop(name);
@@ -319,9 +318,9 @@ Status Session::DelState(std::string_view name) {
   if (!status.ok()) return status;
   netlink::Request request = rep_->NewRequest(LUNATIK_CMD_DELSTATE, NLM_F_ACK);
   request.PutString(LUNATIK_ATTR_STATENAME, name);
-  status = rep_->TransactLunatik(
-      RequestContext(LUNATIK_CMD_DELSTATE, name), &request,
-      [](const netlink::Reply&) { return true; });
+  status = rep_->TransactLunatik(RequestContext(LUNATIK_CMD_DELSTATE, name),
+                                 &request,
+                                 [](const netlink::Reply&) { return true; });
   if (status.ok()) rep_->queues.Drop(name);
   return status;
 }
@@ -332,12 +331,11 @@ Status Session::GetState(std::string_view name, StateInfo* info) {
   netlink::Request request = rep_->NewRequest(LUNATIK_CMD_GETSTATE, NLM_F_ACK);
   request.PutString(LUNATIK_ATTR_STATENAME, name);
   bool complete = false;
-  status = rep_->TransactLunatik(
-      RequestContext(LUNATIK_CMD_GETSTATE, name), &request,
-      [&](const netlink::Reply& reply) {
-        complete = ReadStateInfo(reply, info);
-        return complete;
-      });
+  status = rep_->TransactLunatik(RequestContext(LUNATIK_CMD_GETSTATE, name),
+                                 &request, [&](const netlink::Reply& reply) {
+                                   complete = ReadStateInfo(reply, info);
+                                   return complete;
+                                 });
   if (status.ok() && !complete) return MalformedReply();
   return status;
 }
@@ -383,10 +381,10 @@ Status Session::DoString(std::string_view name, std::string_view code,
       request.PutU32(LUNATIK_ATTR_CODE_OFFSET, fragment.offset);
     }
     *result = ChunkResult();
-    status = rep_->TransactLunatik(
-        context, &request, [&](const netlink::Reply& reply) {
-          return ReadChunkResult(reply, result);
-        });
+    status = rep_->TransactLunatik(context, &request,
+                                   [&](const netlink::Reply& reply) {
+                                     return ReadChunkResult(reply, result);
+                                   });
     if (!status.ok()) return status;
   }
   return Status::OK();
@@ -401,11 +399,10 @@ Status Session::Send(std::string_view name, std::string_view data,
   request.PutString(LUNATIK_ATTR_STATENAME, name);
   request.PutChunked(LUNATIK_ATTR_DATA, data, LUNATIK_DATA_CHUNK_MAXSIZE);
   *result = ChunkResult();
-  return rep_->TransactLunatik(
-      RequestContext(LUNATIK_CMD_SEND, name), &request,
-      [&](const netlink::Reply& reply) {
-        return ReadChunkResult(reply, result);
-      });
+  return rep_->TransactLunatik(RequestContext(LUNATIK_CMD_SEND, name), &request,
+                               [&](const netlink::Reply& reply) {
+                                 return ReadChunkResult(reply, result);
+                               });
 }
 
 Status Session::Receive(std::string_view name, int timeout_ms,
@@ -435,14 +432,15 @@ Status Session::Receive(std::string_view name, int timeout_ms,
       if (!exists && rep_->queues.Count(name) == 0) {
         return Status::Error(ENOENT, "state " + Quote(name) + " not found");
       }
-      next_check = Clock::now() + std::chrono::milliseconds(kLivenessIntervalMs);
+      next_check =
+          Clock::now() + std::chrono::milliseconds(kLivenessIntervalMs);
       continue;
     }
     Clock::time_point wake = next_check;
     if (timeout_ms >= 0) wake = std::min(wake, deadline);
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          wake - now)
-                          .count();
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(wake - now)
+            .count();
     status = rep_->PumpData(static_cast<int>(wait) + 1);
     if (!status.ok() && status.code() != ETIMEDOUT) return status;
   }

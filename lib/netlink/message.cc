@@ -101,8 +101,7 @@ int CollectFamilyId(const nlattr* attr, void* data) {
 
 }  // namespace
 
-Request::Request(uint16_t family, uint8_t cmd, uint8_t version,
-                 uint16_t flags)
+Request::Request(uint16_t family, uint8_t cmd, uint8_t version, uint16_t flags)
     : buffer_(MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(genlmsghdr))) {
   nlmsghdr* nlh = mnl_nlmsg_put_header(buffer_.data());
   nlh->nlmsg_type = family;

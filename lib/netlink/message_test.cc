@@ -160,8 +160,8 @@ TEST(ParseAckTest, ReadsExtackFromCappedError) {
   Request request(kFamily, LUNATIK_CMD_NEWSTATE, 1, NLM_F_ACK);
   request.PutString(LUNATIK_ATTR_STATENAME, "dup");
   Buffer buf;
-  nlmsghdr* nlh = PutError(&buf, EEXIST, "state already exists", true,
-                           &request);
+  nlmsghdr* nlh =
+      PutError(&buf, EEXIST, "state already exists", true, &request);
   Ack ack;
   ASSERT_TRUE(ParseAck(nlh, &ack));
   EXPECT_EQ(ack.error, EEXIST);

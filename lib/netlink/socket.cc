@@ -17,8 +17,7 @@ namespace {
 
 Status SystemError(const char* what) {
   const int error = errno;
-  return Status::Error(error,
-                       std::string(what) + ": " + std::strerror(error));
+  return Status::Error(error, std::string(what) + ": " + std::strerror(error));
 }
 
 // Sets an integer socket option.
@@ -82,7 +81,8 @@ Status Socket::Receive(int timeout_ms, std::string_view* datagram) {
     if (errno != EINTR) return SystemError("poll on the netlink socket failed");
   }
   for (;;) {
-    const ssize_t len = mnl_socket_recvfrom(nl_, buffer_.data(), buffer_.size());
+    const ssize_t len =
+        mnl_socket_recvfrom(nl_, buffer_.data(), buffer_.size());
     if (len >= 0) {
       *datagram = std::string_view(buffer_.data(), static_cast<size_t>(len));
       return Status::OK();
