@@ -280,41 +280,81 @@ static int lunatik_getstate(struct sk_buff *unused, struct genl_info *info)
 	return err;
 }
 
+/*
+ * A dump's cursor: cb->args[0] holds a reference to the next state to
+ * report, so each part resumes where the last one stopped, and
+ * cb->args[1] its position, used only when that state was removed.
+ */
 static int lunatik_dump_start(struct netlink_callback *cb)
 {
 	if (!lunatik_capable(cb->skb, cb->extack))
 		return -EPERM;
-	cb->args[0] = 0;	/* index of the next state to report */
+	cb->args[0] = 0;
+	cb->args[1] = 0;
 	return 0;
+}
+
+static struct lunatik_state *dump_resume(struct lunatik_registry *r,
+					 struct netlink_callback *cb)
+{
+	struct lunatik_state *next = (struct lunatik_state *)cb->args[0];
+	struct lunatik_state *s;
+	long index = 0;
+
+	if (next && !list_empty(&next->node))
+		return next;
+	/* Removed since: its position is the best guess; the dump is flagged. */
+	list_for_each_entry(s, &r->states, node)
+		if (index++ == cb->args[1])
+			return s;
+	return NULL;
 }
 
 static int lunatik_dump_states(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct lunatik_registry *r = lunatik_registry_of(sock_net(skb->sk));
+	struct lunatik_state *held = (struct lunatik_state *)cb->args[0];
 	struct lunatik_state *s;
-	long index = 0;
 	void *hdr;
 
 	mutex_lock(&r->lock);
 	cb->seq = r->generation;
-	list_for_each_entry(s, &r->states, node) {
-		if (index++ < cb->args[0])
-			continue;
+	s = dump_resume(r, cb);
+	cb->args[0] = 0;
+	if (!s)
+		goto out;
+	list_for_each_entry_from(s, &r->states, node) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &lunatik_family,
 				  NLM_F_MULTI, LUNATIK_CMD_GETSTATE);
 		if (!hdr)
-			break;
+			goto full;
 		genl_dump_check_consistent(cb, hdr);
 		if (put_state_info(skb, s)) {
 			genlmsg_cancel(skb, hdr);
-			break;
+			goto full;
 		}
 		genlmsg_end(skb, hdr);
-		cb->args[0]++;
+		cb->args[1]++;
 	}
+	goto out;
+full:
+	lunatik_state_get(s);
+	cb->args[0] = (long)s;
+out:
 	mutex_unlock(&r->lock);
+	if (held)
+		lunatik_state_put(held);
 	return skb->len;
+}
+
+static int lunatik_dump_done(struct netlink_callback *cb)
+{
+	struct lunatik_state *next = (struct lunatik_state *)cb->args[0];
+
+	if (next)
+		lunatik_state_put(next);
+	return 0;
 }
 
 /*
@@ -673,6 +713,7 @@ static const struct genl_ops lunatik_ops[] = {
 		.doit = lunatik_getstate,
 		.start = lunatik_dump_start,
 		.dumpit = lunatik_dump_states,
+		.done = lunatik_dump_done,
 		.policy = name_policy,
 		.maxattr = LUNATIK_ATTR_MAX,
 		.flags = GENL_ADMIN_PERM,
