@@ -37,6 +37,12 @@ bool IsLunatikCommand(int cmd) {
 
 void Context::Fail(const std::string& what, const std::string& request) {
   ++failures;
+  const uint64_t seen = ++failure_counts[what];
+  if (seen == 2) {
+    std::fprintf(stderr, "FAIL: %s (again; further repeats are counted)\n",
+                 what.c_str());
+  }
+  if (seen > 1) return;
   std::fprintf(stderr, "FAIL: %s\n", what.c_str());
   if (!label.empty()) std::fprintf(stderr, "  while: %s\n", label.c_str());
   if (!request.empty()) {
@@ -86,8 +92,8 @@ bool Connection::ReceiveOne(int timeout_ms, std::vector<Reply>* replies) {
   }
   std::vector<Reply> parsed;
   if (auto bad = ParseDatagram(datagram, context_->family, &parsed)) {
-    context_->Fail("malformed reply: " + *bad + "\n  reply: " +
-                   HexDump(datagram));
+    context_->Fail("malformed reply: " + *bad +
+                   "\n  reply: " + HexDump(datagram));
   }
   for (Reply& reply : parsed) {
     ++context_->kinds[KindOf(reply)];
@@ -108,7 +114,7 @@ Outcome Connection::Exchange(std::string bytes) {
   context_->messages += out.sent.size();
 
   std::map<uint32_t, SentMessage> cmd_of;  // every seq an answer may carry
-  std::set<uint32_t> pending;       // seqs still owed a final answer
+  std::set<uint32_t> pending;              // seqs still owed a final answer
   bool need_sync = false;
   for (const SentMessage& m : out.sent) {
     cmd_of[m.seq] = m;
@@ -162,9 +168,9 @@ Outcome Connection::Exchange(std::string bytes) {
     std::vector<Reply> parsed;
     if (auto bad = ParseDatagram(datagram, context_->family, &parsed)) {
       // What the datagram answered is unknown: stop waiting for it.
-      context_->Fail("malformed reply: " + *bad + "\n  reply: " +
-                         HexDump(datagram),
-                     bytes);
+      context_->Fail(
+          "malformed reply: " + *bad + "\n  reply: " + HexDump(datagram),
+          bytes);
       return out;
     }
     for (Reply& reply : parsed) {
@@ -192,8 +198,7 @@ Outcome Connection::Exchange(std::string bytes) {
       }
       if (reply.seq == sync_seq) {
         if (reply.type == NLMSG_ERROR && reply.error) {
-          context_->Fail("the sync request failed: " +
-                         ErrnoName(reply.error));
+          context_->Fail("the sync request failed: " + ErrnoName(reply.error));
         }
         continue;
       }

@@ -26,6 +26,7 @@ struct Context {
   uint64_t syncs = 0;
   std::map<std::string, uint64_t> kinds;  // replies by KindOf()
   uint64_t failures = 0;
+  std::map<std::string, uint64_t> failure_counts;  // to print repeats once
   bool hung = false;
   // What the datagram being exchanged is, printed with a failure.
   std::string label;

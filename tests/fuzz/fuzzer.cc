@@ -167,7 +167,8 @@ bool Fuzzer::ExpectErrno(const CallResult& r, std::vector<int> errnos,
     if (r.error == e || (e == 0 && r.error == -1)) return true;
   }
   std::string want;
-  for (int e : errnos) want += (want.empty() ? "" : " or ") + (e ? ErrnoName(e) : "success");
+  for (int e : errnos)
+    want += (want.empty() ? "" : " or ") + (e ? ErrnoName(e) : "success");
   context_.Fail("spec: " + what + ": expected " + want + ", got " +
                 (r.error > 0 ? ErrnoName(r.error) : "success") +
                 (r.extack_message ? " (" + *r.extack_message + ")" : ""));
@@ -197,10 +198,9 @@ bool Fuzzer::OutOfTime() const {
          std::chrono::duration<double>(options_.seconds);
 }
 
-bool Fuzzer::Dump(Connection* c, std::vector<std::string>* names,
-                  bool* intr) {
-  Outcome out = c->Exchange(Serialize(
-      Make(LUNATIK_CMD_GETSTATE, {}, NLM_F_REQUEST | NLM_F_DUMP)));
+bool Fuzzer::Dump(Connection* c, std::vector<std::string>* names, bool* intr) {
+  Outcome out = c->Exchange(
+      Serialize(Make(LUNATIK_CMD_GETSTATE, {}, NLM_F_REQUEST | NLM_F_DUMP)));
   *intr = false;
   bool done = false;
   for (const Reply& m : out.replies) {
@@ -217,15 +217,17 @@ bool Fuzzer::Dump(Connection* c, std::vector<std::string>* names,
 
 bool Fuzzer::EnsureBaseStates() {
   for (const BaseState& base : kBaseStates) {
-    CallResult get = main_.Call(Make(LUNATIK_CMD_GETSTATE, {NameAttr(base.name)}));
+    CallResult get =
+        main_.Call(Make(LUNATIK_CMD_GETSTATE, {NameAttr(base.name)}));
     if (!get.complete) return false;
     if (get.error == 0) continue;
-    CallResult made = main_.Call(
-        Make(LUNATIK_CMD_NEWSTATE,
-             {NameAttr(base.name), {LUNATIK_ATTR_MAXALLOC, U64(base.maxalloc)}}));
+    CallResult made = main_.Call(Make(
+        LUNATIK_CMD_NEWSTATE,
+        {NameAttr(base.name), {LUNATIK_ATTR_MAXALLOC, U64(base.maxalloc)}}));
     if (!ExpectOk(made, std::string("creating ") + base.name)) return false;
-    CallResult run = main_.Call(Make(
-        LUNATIK_CMD_DOSTRING, {NameAttr(base.name), {LUNATIK_ATTR_CODE, base.code}}));
+    CallResult run =
+        main_.Call(Make(LUNATIK_CMD_DOSTRING,
+                        {NameAttr(base.name), {LUNATIK_ATTR_CODE, base.code}}));
     if (!ExpectOk(run, std::string("setting up ") + base.name)) return false;
   }
   return true;
@@ -264,16 +266,15 @@ bool Fuzzer::Setup() {
 
   if (!EnsureBaseStates()) return false;
   for (int i = 0; i < options_.dump_states; ++i) {
-    CallResult made = main_.Call(Make(
-        LUNATIK_CMD_NEWSTATE, {NameAttr("fz-d-" + std::to_string(i))}));
+    CallResult made = main_.Call(
+        Make(LUNATIK_CMD_NEWSTATE, {NameAttr("fz-d-" + std::to_string(i))}));
     if (!ExpectOk(made, "creating dump states")) return false;
   }
   CallResult probe = main_.Call(
-      Make(LUNATIK_CMD_DOSTRING,
-           {NameAttr("fz-base"),
-            {LUNATIK_ATTR_CODE,
-             "return type(netlink) == 'table' and "
-             "type(netlink.send) == 'function'"}}));
+      Make(LUNATIK_CMD_DOSTRING, {NameAttr("fz-base"),
+                                  {LUNATIK_ATTR_CODE,
+                                   "return type(netlink) == 'table' and "
+                                   "type(netlink.send) == 'function'"}}));
   for (const Reply& m : probe.messages) {
     has_netlink_send_ = m.results && m.results->size() == 1 &&
                         (*m.results)[0].kind == LUNATIK_VALUE_BOOLEAN &&
@@ -293,7 +294,8 @@ std::string Fuzzer::AnyState() {
     std::advance(it, rng_.Below(created_.size()));
     return *it;
   }
-  if (pick < 9) return "fz-d-" + std::to_string(rng_.Below(options_.dump_states + 1));
+  if (pick < 9)
+    return "fz-d-" + std::to_string(rng_.Below(options_.dump_states + 1));
   return "fz-none";
 }
 
@@ -302,7 +304,8 @@ Request Fuzzer::ValidRequest() {
     case 0:
       return Make(LUNATIK_CMD_LIMITS);
     case 1: {
-      std::vector<Attr> attrs = {NameAttr("fz-n" + std::to_string(next_name_++))};
+      std::vector<Attr> attrs = {
+          NameAttr("fz-n" + std::to_string(next_name_++))};
       if (rng_.OneIn(2)) {
         attrs.push_back({LUNATIK_ATTR_MAXALLOC,
                          U64(LUNATIK_MIN_MAXALLOC + rng_.Below(4 << 20))});
@@ -310,9 +313,10 @@ Request Fuzzer::ValidRequest() {
       return Make(LUNATIK_CMD_NEWSTATE, std::move(attrs));
     }
     case 2:
-      return Make(LUNATIK_CMD_DELSTATE,
-                  {NameAttr(created_.empty() || rng_.OneIn(4)
-                                ? AnyState() : *created_.begin())});
+      return Make(
+          LUNATIK_CMD_DELSTATE,
+          {NameAttr(created_.empty() || rng_.OneIn(4) ? AnyState()
+                                                      : *created_.begin())});
     case 3:
       return Make(LUNATIK_CMD_GETSTATE, {NameAttr(AnyState())});
     case 4:
@@ -322,18 +326,20 @@ Request Fuzzer::ValidRequest() {
     case 6: {
       std::vector<Attr> attrs = {NameAttr(AnyState()),
                                  {LUNATIK_ATTR_CODE, rng_.Pick(kChunks)}};
-      if (rng_.OneIn(2)) attrs.push_back({LUNATIK_ATTR_CODENAME, Strz("fz-chunk")});
+      if (rng_.OneIn(2))
+        attrs.push_back({LUNATIK_ATTR_CODENAME, Strz("fz-chunk")});
       return Make(LUNATIK_CMD_DOSTRING, std::move(attrs));
     }
     case 7: {
       // The first fragment of a chunk, or a whole chunk as one fragment.
       const std::string chunk = ChunkOfLength(rng_.Below(100));
-      const uint32_t total =
-          static_cast<uint32_t>(chunk.size() + (rng_.OneIn(2) ? 0 : rng_.Below(100)));
+      const uint32_t total = static_cast<uint32_t>(
+          chunk.size() + (rng_.OneIn(2) ? 0 : rng_.Below(100)));
       return Fragment(AnyState(), chunk, 0, chunk.size(), total);
     }
     default: {
-      static const char* kTargets[] = {"fz-cb", "fz-echo", "fz-base", "fz-small"};
+      static const char* kTargets[] = {"fz-cb", "fz-echo", "fz-base",
+                                       "fz-small"};
       std::vector<Attr> attrs = {NameAttr(kTargets[rng_.Below(4)])};
       const uint64_t chunks = 1 + rng_.Below(3);
       for (uint64_t i = 0; i < chunks; ++i) {
@@ -454,14 +460,15 @@ void Fuzzer::ScenarioUploadOutOfOrder() {
       bad = Fragment("fz-base", chunk, first, 5, total + 1);
       break;
     default:
-      bad = Fragment("fz-base", chunk + "xxxxxxxx", first,
-                     total - first + 8, total);
+      bad = Fragment("fz-base", chunk + "xxxxxxxx", first, total - first + 8,
+                     total);
       break;
   }
   ExpectErrno(main_.Call(bad), {EINVAL}, context_.label);
   // The upload was dropped: its next right fragment is out of order too.
-  ExpectErrno(main_.Call(Fragment("fz-base", chunk, first, total - first, total)),
-              {EINVAL}, "fragment after a dropped upload");
+  ExpectErrno(
+      main_.Call(Fragment("fz-base", chunk, first, total - first, total)),
+      {EINVAL}, "fragment after a dropped upload");
   ExpectInteger(Upload(&main_, "fz-base", chunk, LUNATIK_FRAGMENT_MAXSIZE),
                 total - 12, "upload after a dropped one");
 }
@@ -495,8 +502,7 @@ void Fuzzer::ScenarioUploadSocketClosed() {
     return;
   }
   const std::string chunk = ChunkOfLength(40000 + rng_.Below(40000));
-  if (!ExpectOk(quitter->Call(Fragment(name, chunk, 0,
-                                       LUNATIK_FRAGMENT_MAXSIZE,
+  if (!ExpectOk(quitter->Call(Fragment(name, chunk, 0, LUNATIK_FRAGMENT_MAXSIZE,
                                        static_cast<uint32_t>(chunk.size()))),
                 "first fragment")) {
     return;
@@ -591,8 +597,8 @@ void Fuzzer::ScenarioDumpInterrupted() {
   context_.label = "dump racing with a deletion";
   auto reader = Connect();
   if (!reader) return;
-  if (!reader->SendRaw(Serialize(Make(LUNATIK_CMD_GETSTATE, {},
-                                      NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP)))) {
+  if (!reader->SendRaw(Serialize(Make(
+          LUNATIK_CMD_GETSTATE, {}, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP)))) {
     return;
   }
   // The first part is built at once; the rest only as the reader reads,
@@ -621,7 +627,8 @@ void Fuzzer::ScenarioDumpInterrupted() {
     first = false;
   }
   if (!single_part && !intr_later) {
-    context_.Fail("spec: a dump that raced with a change lacks NLM_F_DUMP_INTR");
+    context_.Fail(
+        "spec: a dump that raced with a change lacks NLM_F_DUMP_INTR");
   }
 }
 
@@ -634,8 +641,9 @@ void Fuzzer::ScenarioManyData() {
     }
     return main_.Call(Make(LUNATIK_CMD_SEND, std::move(attrs)));
   };
-  CallResult before = main_.Call(Make(
-      LUNATIK_CMD_DOSTRING, {NameAttr("fz-cb"), {LUNATIK_ATTR_CODE, "return calls or 0"}}));
+  CallResult before = main_.Call(
+      Make(LUNATIK_CMD_DOSTRING,
+           {NameAttr("fz-cb"), {LUNATIK_ATTR_CODE, "return calls or 0"}}));
   int64_t calls = 0;
   if (ExpectOk(before, "reading the call count") && !before.messages.empty() &&
       before.messages[0].results && !before.messages[0].results->empty()) {
@@ -674,9 +682,8 @@ void Fuzzer::ScenarioMultiMessage() {
   // Expected, in order: state, ack, results, ack, limits, ack.
   std::vector<std::string> kinds;
   for (const Reply& m : out.replies) kinds.push_back(KindOf(m));
-  const std::vector<std::string> want = {"reply NEWSTATE", "ack",
-                                         "reply DOSTRING", "ack",
-                                         "reply LIMITS",   "ack"};
+  const std::vector<std::string> want = {
+      "reply NEWSTATE", "ack", "reply DOSTRING", "ack", "reply LIMITS", "ack"};
   if (kinds != want) {
     std::string got;
     for (const std::string& k : kinds) got += k + ", ";
@@ -691,8 +698,8 @@ void Fuzzer::ScenarioReceiverGone() {
   ExpectOk(receiver->Call(Make(LUNATIK_CMD_GETSTATE, {NameAttr("fz-echo")})),
            "GETSTATE from a new receiver");
   receiver->Close();
-  CallResult r = main_.Call(
-      Make(LUNATIK_CMD_SEND, {NameAttr("fz-echo"), {LUNATIK_ATTR_DATA, "gone"}}));
+  CallResult r = main_.Call(Make(
+      LUNATIK_CMD_SEND, {NameAttr("fz-echo"), {LUNATIK_ATTR_DATA, "gone"}}));
   ExpectOk(r, "SEND after the receiver closed");
   for (const Reply& m : r.messages) {
     if (m.lua_error) {
@@ -706,8 +713,8 @@ void Fuzzer::ScenarioReceiverGone() {
            "GETSTATE to become the receiver");
   main_.data().clear();
   const std::string payload = rng_.Bytes(1 + rng_.Below(3000));
-  ExpectOk(main_.Call(Make(LUNATIK_CMD_SEND,
-                           {NameAttr("fz-echo"), {LUNATIK_ATTR_DATA, payload}})),
+  ExpectOk(main_.Call(Make(LUNATIK_CMD_SEND, {NameAttr("fz-echo"),
+                                              {LUNATIK_ATTR_DATA, payload}})),
            "SEND to the echo state");
   std::string echoed;
   for (const Reply& m : main_.data()) {
@@ -725,7 +732,8 @@ void Fuzzer::ScenarioReceiverGone() {
 
 void Fuzzer::ScenarioLimits() {
   context_.label = "documented limits";
-  const std::string longest = "fz-" + std::string(LUNATIK_STATENAME_MAXSIZE - 3, 'L');
+  const std::string longest =
+      "fz-" + std::string(LUNATIK_STATENAME_MAXSIZE - 3, 'L');
   ExpectOk(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {NameAttr(longest)})),
            "a name of LUNATIK_STATENAME_MAXSIZE bytes");
   ExpectErrno(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {NameAttr(longest)})),
@@ -748,17 +756,19 @@ void Fuzzer::ScenarioLimits() {
                 {ERANGE}, "maxalloc " + std::to_string(maxalloc));
   }
   const std::string code = "return 1";
-  ExpectInteger(main_.Call(Make(LUNATIK_CMD_DOSTRING,
-                                {NameAttr("fz-base"),
-                                 {LUNATIK_ATTR_CODE, code},
-                                 {LUNATIK_ATTR_CODENAME,
-                                  Strz(std::string(LUNATIK_SCRIPTNAME_MAXSIZE, 'c'))}})),
-                1, "a codename of LUNATIK_SCRIPTNAME_MAXSIZE bytes");
-  ExpectErrno(main_.Call(Make(LUNATIK_CMD_DOSTRING,
-                              {NameAttr("fz-base"),
-                               {LUNATIK_ATTR_CODE, code},
-                               {LUNATIK_ATTR_CODENAME,
-                                Strz(std::string(LUNATIK_SCRIPTNAME_MAXSIZE + 1, 'c'))}})),
+  ExpectInteger(
+      main_.Call(Make(LUNATIK_CMD_DOSTRING,
+                      {NameAttr("fz-base"),
+                       {LUNATIK_ATTR_CODE, code},
+                       {LUNATIK_ATTR_CODENAME,
+                        Strz(std::string(LUNATIK_SCRIPTNAME_MAXSIZE, 'c'))}})),
+      1, "a codename of LUNATIK_SCRIPTNAME_MAXSIZE bytes");
+  ExpectErrno(main_.Call(Make(
+                  LUNATIK_CMD_DOSTRING,
+                  {NameAttr("fz-base"),
+                   {LUNATIK_ATTR_CODE, code},
+                   {LUNATIK_ATTR_CODENAME,
+                    Strz(std::string(LUNATIK_SCRIPTNAME_MAXSIZE + 1, 'c'))}})),
               {EINVAL, ERANGE}, "a codename over LUNATIK_SCRIPTNAME_MAXSIZE");
   ExpectErrno(main_.Call(Make(LUNATIK_CMD_DOSTRING,
                               {NameAttr("fz-base"), {LUNATIK_ATTR_CODE, ""}})),
@@ -801,7 +811,8 @@ int Fuzzer::Run() {
   start_ = Clock::now();
   std::printf("lunatik-fuzz: seed %llu, count %llu, seconds %g\n",
               static_cast<unsigned long long>(options_.seed),
-              static_cast<unsigned long long>(options_.count), options_.seconds);
+              static_cast<unsigned long long>(options_.count),
+              options_.seconds);
   std::fflush(stdout);
   const std::vector<std::function<void()>> scenarios = {
       [this] { ScenarioUpload(); },
@@ -840,22 +851,30 @@ int Fuzzer::Run() {
 
   const double seconds =
       std::chrono::duration<double>(Clock::now() - start_).count();
-  std::printf("summary: %llu fuzzed datagrams, %llu scenarios, %llu datagrams "
-              "and %llu messages in all, %llu sync requests, %.1f s\n",
-              static_cast<unsigned long long>(fuzzed_),
-              static_cast<unsigned long long>(scenarios_run_),
-              static_cast<unsigned long long>(context_.datagrams),
-              static_cast<unsigned long long>(context_.messages),
-              static_cast<unsigned long long>(context_.syncs), seconds);
+  std::printf(
+      "summary: %llu fuzzed datagrams, %llu scenarios, %llu datagrams "
+      "and %llu messages in all, %llu sync requests, %.1f s\n",
+      static_cast<unsigned long long>(fuzzed_),
+      static_cast<unsigned long long>(scenarios_run_),
+      static_cast<unsigned long long>(context_.datagrams),
+      static_cast<unsigned long long>(context_.messages),
+      static_cast<unsigned long long>(context_.syncs), seconds);
   std::printf("answers received:\n");
   for (const auto& [kind, n] : context_.kinds) {
-    std::printf("  %8llu  %s\n", static_cast<unsigned long long>(n), kind.c_str());
+    std::printf("  %8llu  %s\n", static_cast<unsigned long long>(n),
+                kind.c_str());
   }
   for (const auto& [key, note] : context_.notes) {
-    std::printf("note: %s (%llu times)%s%s\n", key.c_str(),
-                static_cast<unsigned long long>(note.first),
-                note.second.empty() ? "" : "; first request: ",
-                note.second.c_str());
+    std::printf(
+        "note: %s (%llu times)%s%s\n", key.c_str(),
+        static_cast<unsigned long long>(note.first),
+        note.second.empty() ? "" : "; first request: ", note.second.c_str());
+  }
+  for (const auto& [what, n] : context_.failure_counts) {
+    if (n > 1) {
+      std::printf("failure repeated %llu times: %s\n",
+                  static_cast<unsigned long long>(n), what.c_str());
+    }
   }
   const bool passed = ok && context_.failures == 0;
   std::printf("result: %s seed=%llu fuzzed=%llu messages=%llu failures=%llu\n",

@@ -41,9 +41,14 @@ void SetAttr(Request* request, uint16_t type, std::string payload) {
 }
 
 std::string MutateType(Rng* rng, Attr* attr) {
-  static const std::vector<uint16_t> kTypes = {
-      0, LUNATIK_ATTR_MAX + 1, 0x7fff, 0x3fff, LUNATIK_ATTR_RESULTS,
-      LUNATIK_ATTR_ERROR, LUNATIK_ATTR_PAD, LUNATIK_ATTR_CURRALLOC};
+  static const std::vector<uint16_t> kTypes = {0,
+                                               LUNATIK_ATTR_MAX + 1,
+                                               0x7fff,
+                                               0x3fff,
+                                               LUNATIK_ATTR_RESULTS,
+                                               LUNATIK_ATTR_ERROR,
+                                               LUNATIK_ATTR_PAD,
+                                               LUNATIK_ATTR_CURRALLOC};
   switch (rng->Below(4)) {
     case 0:
       attr->type |= NLA_F_NESTED;
@@ -74,7 +79,8 @@ std::string MutateInteger(Rng* rng, Request* request) {
       std::numeric_limits<uint32_t>::max(),
       std::numeric_limits<uint64_t>::max(),
       1ull << 63};
-  const uint64_t value = rng->OneIn(4) ? rng->Below(1 << 20) : rng->Pick(kValues);
+  const uint64_t value =
+      rng->OneIn(4) ? rng->Below(1 << 20) : rng->Pick(kValues);
   switch (rng->Below(3)) {
     case 0:
       SetAttr(request, LUNATIK_ATTR_MAXALLOC, U64(value));
@@ -92,8 +98,8 @@ std::string MutateHeader(Rng* rng, Request* request) {
   static const std::vector<uint8_t> kCommands = {
       LUNATIK_CMD_UNSPEC, LUNATIK_CMD_DATA, LUNATIK_CMD_MAX + 1, 200, 255};
   static const std::vector<uint16_t> kControlTypes = {
-      0, NLMSG_NOOP, NLMSG_ERROR, NLMSG_DONE, NLMSG_OVERRUN,
-      NLMSG_MIN_TYPE - 1};
+      0,          NLMSG_NOOP,    NLMSG_ERROR,
+      NLMSG_DONE, NLMSG_OVERRUN, NLMSG_MIN_TYPE - 1};
   switch (rng->Below(8)) {
     case 0:
       request->cmd = rng->OneIn(3) ? static_cast<uint8_t>(rng->Below(256))
@@ -136,7 +142,8 @@ std::string MutateAttr(Rng* rng, Request* request) {
   std::string& p = attr->payload;
   switch (rng->Below(10)) {
     case 0:
-      request->attrs.erase(request->attrs.begin() + (attr - &request->attrs[0]));
+      request->attrs.erase(request->attrs.begin() +
+                           (attr - &request->attrs[0]));
       return "attribute dropped";
     case 1:
       request->attrs.push_back(*attr);
@@ -210,8 +217,7 @@ std::string MutateFields(Rng* rng, Request* request) {
     case 4: {
       static const std::vector<size_t> kLengths = {0, 1, 254, 255, 256, 4000};
       const size_t length = rng->Pick(kLengths);
-      SetAttr(request, LUNATIK_ATTR_CODENAME,
-              Strz(std::string(length, 'c')));
+      SetAttr(request, LUNATIK_ATTR_CODENAME, Strz(std::string(length, 'c')));
       return "codename of " + std::to_string(length) + " bytes";
     }
     case 5:
@@ -232,7 +238,8 @@ std::string MutateFields(Rng* rng, Request* request) {
 
 std::string MutateBytes(Rng* rng, std::string* bytes) {
   auto set_len = [&](uint32_t len) {
-    if (bytes->size() >= sizeof(len)) std::memcpy(bytes->data(), &len, sizeof(len));
+    if (bytes->size() >= sizeof(len))
+      std::memcpy(bytes->data(), &len, sizeof(len));
   };
   switch (rng->Below(7)) {
     case 0: {
@@ -248,7 +255,8 @@ std::string MutateBytes(Rng* rng, std::string* bytes) {
       return "datagram truncated to " + std::to_string(bytes->size());
     case 2:
       if (bytes->size() < NLMSG_HDRLEN) return "nothing to truncate";
-      bytes->resize(NLMSG_HDRLEN + rng->Below(bytes->size() + 1 - NLMSG_HDRLEN));
+      bytes->resize(NLMSG_HDRLEN +
+                    rng->Below(bytes->size() + 1 - NLMSG_HDRLEN));
       set_len(static_cast<uint32_t>(bytes->size()));
       return "message truncated to " + std::to_string(bytes->size());
     case 3:
@@ -273,7 +281,8 @@ std::string MutateBytes(Rng* rng, std::string* bytes) {
     }
     default:
       if (!bytes->empty()) {
-        (*bytes)[rng->Below(bytes->size())] = static_cast<char>(rng->Below(256));
+        (*bytes)[rng->Below(bytes->size())] =
+            static_cast<char>(rng->Below(256));
       }
       return "byte overwritten";
   }

@@ -60,7 +60,8 @@ Error ParseResults(const std::string& nest, std::vector<Value>* values) {
                            v.integer = p[0];
                            break;
                          case LUNATIK_VALUE_INTEGER:
-                           if (p.size() != 8) return "integer value not 8 bytes";
+                           if (p.size() != 8)
+                             return "integer value not 8 bytes";
                            v.integer = Load<int64_t>(p, 0);
                            break;
                          case LUNATIK_VALUE_STRING:
@@ -253,16 +254,26 @@ std::optional<std::string> ParseDatagram(const std::string& datagram,
 
 std::string CommandName(int cmd) {
   switch (cmd) {
-    case LUNATIK_CMD_UNSPEC: return "UNSPEC";
-    case LUNATIK_CMD_LIMITS: return "LIMITS";
-    case LUNATIK_CMD_NEWSTATE: return "NEWSTATE";
-    case LUNATIK_CMD_DELSTATE: return "DELSTATE";
-    case LUNATIK_CMD_GETSTATE: return "GETSTATE";
-    case LUNATIK_CMD_DOSTRING: return "DOSTRING";
-    case LUNATIK_CMD_SEND: return "SEND";
-    case LUNATIK_CMD_DATA: return "DATA";
-    case -1: return "(no genl header)";
-    default: return "cmd" + std::to_string(cmd);
+    case LUNATIK_CMD_UNSPEC:
+      return "UNSPEC";
+    case LUNATIK_CMD_LIMITS:
+      return "LIMITS";
+    case LUNATIK_CMD_NEWSTATE:
+      return "NEWSTATE";
+    case LUNATIK_CMD_DELSTATE:
+      return "DELSTATE";
+    case LUNATIK_CMD_GETSTATE:
+      return "GETSTATE";
+    case LUNATIK_CMD_DOSTRING:
+      return "DOSTRING";
+    case LUNATIK_CMD_SEND:
+      return "SEND";
+    case LUNATIK_CMD_DATA:
+      return "DATA";
+    case -1:
+      return "(no genl header)";
+    default:
+      return "cmd" + std::to_string(cmd);
   }
 }
 

@@ -36,7 +36,8 @@ void Store(std::string* bytes, size_t offset, T value) {
 void ConfineNames(std::string* bytes, size_t begin, size_t end) {
   const size_t prefix_len = sizeof(kNamePrefix) - 1;
   size_t at = begin;
-  while (end - at >= NLA_HDRLEN) {
+  // An aligned step may pass @end, as in the kernel's walk.
+  while (at < end && end - at >= NLA_HDRLEN) {
     const auto len = Load<uint16_t>(*bytes, at);
     const auto type = Load<uint16_t>(*bytes, at + 2);
     if (len < NLA_HDRLEN || len > end - at) break;
@@ -114,8 +115,8 @@ std::vector<SentMessage> Confine(std::string* bytes, uint16_t family,
                      at + header.nlmsg_len);
       }
     }
-    seen.push_back({header.nlmsg_seq, header.nlmsg_type, header.nlmsg_flags,
-                    cmd});
+    seen.push_back(
+        {header.nlmsg_seq, header.nlmsg_type, header.nlmsg_flags, cmd});
     at += std::min<size_t>(NLMSG_ALIGN(header.nlmsg_len), left);
   }
   return seen;
@@ -204,8 +205,8 @@ uint16_t GenlSocket::ResolveFamily(const char* name, std::string* error) {
       if (h->nlmsg_type == NLMSG_ERROR) {
         auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
         if (e->error) {
-          *error = std::string("family ") + name + ": " +
-                   std::strerror(-e->error);
+          *error =
+              std::string("family ") + name + ": " + std::strerror(-e->error);
           return 0;
         }
         if (!id) *error = "no family id in the reply";
