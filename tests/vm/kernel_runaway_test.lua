@@ -1,0 +1,62 @@
+-- Code that never ends is stopped by the time budget (the module
+-- parameter timeout_ms, 5000 ms by default) with an error, also inside C
+-- loops that never reach a Lua instruction; the state stays usable.
+local t = require'testlib'
+local lunatik = require'lunatik'
+
+local s = assert(lunatik.session())
+local st = assert(s:newstate('kernel_runaway'))
+
+local budget = 5000
+local function stopped(code)
+  local start = os.time()
+  local ok, err = st:dostring(code)
+  local took = os.time() - start
+  t.eq(ok, nil, 'an error')
+  t.contains(err, 'timeout: chunk ran for more than ' .. budget .. ' ms')
+  t.ok(took <= budget // 1000 + 10, 'stopped after ' .. took .. ' s')
+  t.eq(select(2, st:dostring('return 6 * 7')), 42, 'state usable after')
+  return err
+end
+
+t.test('while true do end', function()
+  local err = stopped('while true do end')
+  t.contains(err, 'lua in kernel:1:', 'located in the chunk')
+end)
+
+t.test('a loop that catches every error', function()
+  stopped('while true do pcall(function() while true do end end) end')
+end)
+
+t.test('backtracking pattern', function()
+  stopped('return string.find(("a"):rep(30), ("a?"):rep(30) .. ("a"):rep(30))')
+end)
+
+t.test('C loop of API calls: table.move over 2^63 slots', function()
+  stopped('return table.move({}, 1, math.maxinteger - 1, 2)')
+end)
+
+t.test('runaway receive_callback', function()
+  assert(st:dostring('function receive_callback(m) while true do end end'))
+  local ok, err = st:send('data')
+  t.eq(ok, nil)
+  t.contains(err, 'timeout')
+  t.eq(select(2, st:dostring('receive_callback = nil return 1')), 1)
+end)
+
+t.test('no finalizer can run away: __gc is refused', function()
+  local ok, err = st:dostring(
+    'setmetatable({}, {__gc = function() while true do end end}) collectgarbage()')
+  t.eq(ok, nil)
+  t.contains(err, '__gc metamethods are not supported')
+end)
+
+t.test('long but finite work completes', function()
+  local ok, n = st:dostring(
+    'local n = 0 for w in ("x "):rep(20000):gmatch("%a+") do n = n + 1 end return n')
+  t.eq(ok, true)
+  t.eq(n, 20000)
+end)
+
+assert(st:close())
+t.done()
