@@ -215,25 +215,6 @@ static int lunatik_rep(lua_State *L)
 	return rep(L);
 }
 
-/*
- * setmetatable: refuses a metatable with a __gc field. Lua runs finalizers
- * with hooks off, so the time budget could never stop a finalizer that
- * loops; without __gc at setmetatable time a table is never finalized.
- */
-static int lunatik_setmetatable(lua_State *L)
-{
-	lua_CFunction setmetatable = lua_tocfunction(L, lua_upvalueindex(1));
-
-	if (lua_type(L, 2) == LUA_TTABLE) {
-		lua_pushliteral(L, "__gc");
-		if (lua_rawget(L, 2) != LUA_TNIL)
-			return luaL_argerror(L, 2, "__gc metamethods are not "
-					     "supported in the kernel");
-		lua_pop(L, 1);
-	}
-	return setmetatable(L);
-}
-
 /* Replaces the C function @name of the table on top with @wrapper. */
 static void lunatik_wrap(lua_State *L, const char *name,
 			 lua_CFunction wrapper)
@@ -312,7 +293,6 @@ static int lunatik_openlibs(lua_State *L)
 	lua_pushnil(L);
 	lua_setfield(L, -2, "loadfile");
 	lunatik_wrap(L, "load", lunatik_load);
-	lunatik_wrap(L, "setmetatable", lunatik_setmetatable);
 	lua_pushvalue(L, 1);
 	lua_pushcclosure(L, lunatik_print, 1);
 	lua_setfield(L, -2, "print");

@@ -21,6 +21,8 @@ int lunatik_maxccalls(lua_State *L)
 	unsigned long left = lunatik_stackleft();
 	unsigned int calls;
 
+	if (unlikely(L->ci->callstatus & CIST_FIN))
+		L->allowhook = 1;
 	if (likely(left > LUNATIK_CSTACK_SOFT)) {
 		thread->overflow = 0;
 		return LUNATIK_MAXCCALLS;
