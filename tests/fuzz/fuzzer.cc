@@ -136,6 +136,7 @@ class Fuzzer {
   void ScenarioManyData();
   void ScenarioMultiMessage();
   void ScenarioReceiverGone();
+  void ScenarioReceiverFull();
   void ScenarioLimits();
 
   Options options_;
@@ -730,6 +731,54 @@ void Fuzzer::ScenarioReceiverGone() {
   main_.data().clear();
 }
 
+// lunatik.h: the receiver's buffer is the queue, netlink.send() fails when
+// it is full, and room stays for the reply to the receiver's own request.
+void Fuzzer::ScenarioReceiverFull() {
+  if (!has_netlink_send_) return;
+  context_.label = "a receiver that does not read its data";
+  auto receiver = Connect();
+  if (!receiver) return;
+  if (!ExpectOk(
+          receiver->Call(Make(LUNATIK_CMD_GETSTATE, {NameAttr("fz-echo")})),
+          "GETSTATE to become the receiver")) {
+    return;
+  }
+  const int sends = 64;  // 4 MiB: more than the receiver's buffer holds
+  const std::string chunk(LUNATIK_DATA_CHUNK_MAXSIZE, 'q');
+  for (int i = 0; i < sends; ++i) {
+    CallResult r =
+        main_.Call(Make(LUNATIK_CMD_SEND, {NameAttr("fz-echo"),
+                                           {LUNATIK_ATTR_DATA, chunk},
+                                           {LUNATIK_ATTR_DATA, chunk}}));
+    if (!ExpectOk(r, "SEND to a receiver that does not read")) return;
+  }
+  CallResult r = receiver->Call(
+      Make(LUNATIK_CMD_DOSTRING,
+           {NameAttr("fz-base"),
+            {LUNATIK_ATTR_CODE, "return string.rep('r', 60000)"}}));
+  if (ExpectOk(r, "the receiver's own request with a full buffer") &&
+      (r.messages.empty() || !r.messages[0].results ||
+       r.messages[0].results->size() != 1 ||
+       (*r.messages[0].results)[0].text.size() != 60000)) {
+    context_.Fail("spec: the receiver's reply lost its results");
+  }
+  size_t delivered = 0;
+  for (const Reply& m : receiver->data()) {
+    size_t bytes = 0;
+    for (const std::string& d : m.data) bytes += d.size();
+    if (bytes != 2 * chunk.size()) {
+      context_.Fail("spec: netlink.send() delivered " + std::to_string(bytes) +
+                    " of " + std::to_string(2 * chunk.size()) + " bytes");
+    }
+    ++delivered;
+  }
+  if (delivered == static_cast<size_t>(sends)) {
+    context_.Note("the receiver's buffer never filled", "");
+  }
+  ExpectOk(main_.Call(Make(LUNATIK_CMD_GETSTATE, {NameAttr("fz-echo")})),
+           "GETSTATE to take the receiver back");
+}
+
 void Fuzzer::ScenarioLimits() {
   context_.label = "documented limits";
   const std::string longest =
@@ -824,6 +873,7 @@ int Fuzzer::Run() {
       [this] { ScenarioUploadSocketClosed(); },
       [this] { ScenarioDumpInterrupted(); },
       [this] { ScenarioReceiverGone(); },
+      [this] { ScenarioReceiverFull(); },
       [this] { ScenarioUploadStateDeleted(); },
       [this] { ScenarioLimits(); },
   };
