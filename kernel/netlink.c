@@ -464,9 +464,13 @@ too_big:
 	return -EMSGSIZE;
 }
 
-static int lua_errno_to_extack(int err, struct genl_info *info)
+/* Explains a failure of lunatik_state_dostring() or _send(). */
+static int set_run_error(int err, struct genl_info *info)
 {
 	switch (err) {
+	case -EINTR:
+		GENL_SET_ERR_MSG(info, "interrupted while waiting for the state");
+		break;
 	case -ENOENT:
 		GENL_SET_ERR_MSG(info, "state not found");
 		break;
@@ -522,7 +526,7 @@ static int lunatik_dostring(struct sk_buff *unused, struct genl_info *info)
 					     &reply);
 	}
 	if (err) {
-		lua_errno_to_extack(err, info);
+		set_run_error(err, info);
 		goto out;
 	}
 	err = reply_lua(info, &reply);
@@ -598,7 +602,7 @@ static int lunatik_send(struct sk_buff *unused, struct genl_info *info)
 	}
 	err = lunatik_state_send(s, data, len, &reply);
 	if (err) {
-		lua_errno_to_extack(err, info);
+		set_run_error(err, info);
 		goto out;
 	}
 	if (reply.lua_error)
