@@ -10,7 +10,7 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 [ -d "$1" ] || { echo "tests/run.sh: build directory '$1' does not exist" >&2; exit 2; }
 build=$(cd "$1" && pwd)
-cd "$repo"
+cd "$repo" || exit 2
 
 passed=0 failed=0
 failures=()
