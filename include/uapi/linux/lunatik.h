@@ -21,6 +21,7 @@
  * Errno values common to all commands:
  *   -EPERM   caller lacks CAP_SYS_ADMIN
  *   -EINVAL  malformed request: missing, empty or oversized attribute
+ *   -ERANGE  an integer attribute outside its documented range
  *   -ENOENT  no state of that name in the caller's network namespace
  */
 #ifndef _UAPI_LINUX_LUNATIK_H
@@ -112,8 +113,8 @@
  *	from offset 0, all from the same socket. Each fragment but the last
  *	is answered by the ack alone; the last runs the chunk. The kernel
  *	keeps one upload per state; an upload is dropped when its socket
- *	closes, when a fragment is out of order (-EINVAL) or when another
- *	socket starts an upload to the same state (-EBUSY for the latter).
+ *	closes or when one of its fragments is out of order (-EINVAL). While
+ *	it lasts, another socket's upload to the same state gets -EBUSY.
  *	Reply on success: LUNATIK_ATTR_RESULTS, a nest holding one
  *	LUNATIK_VALUE_* attribute per value the chunk returned, in order.
  *	Reply on a Lua error (syntax or runtime, including the time budget
@@ -159,7 +160,8 @@ enum lunatik_cmd {
  *				LUNATIK_STATENAME_MAXSIZE bytes before the NUL
  * LUNATIK_ATTR_MAXALLOC	u64, bytes
  * LUNATIK_ATTR_CURRALLOC	u64, bytes the state uses now
- * LUNATIK_ATTR_CODE		binary, 1 to LUNATIK_FRAGMENT_MAXSIZE bytes
+ * LUNATIK_ATTR_CODE		binary, 0 to LUNATIK_FRAGMENT_MAXSIZE bytes (an
+ *				empty chunk is valid Lua and returns nothing)
  * LUNATIK_ATTR_CODENAME	NUL-terminated string, 1 to
  *				LUNATIK_SCRIPTNAME_MAXSIZE bytes
  * LUNATIK_ATTR_CODE_TOTAL	u32, length of the whole fragmented chunk
