@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps module user test run bench fuzz check-format clean
+.PHONY: all deps module user install test run bench fuzz clean
 
 all: deps
 	$(MAKE) --no-print-directory module user
@@ -22,6 +22,11 @@ module: deps
 user: deps
 	@cmake -S . -B $(BUILD)/user -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD)/user -j $(JOBS)
+
+# lunatik.so and memory.so where Debian's lua5.4 finds them
+# (/usr/local/lib/lua/5.4), the CLI in /usr/local/bin.
+install: user
+	@cmake --install $(BUILD)/user --prefix /usr/local
 
 test: all
 	@tests/run.sh $(BUILD)
