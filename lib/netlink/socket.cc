@@ -72,7 +72,9 @@ Status Socket::Send(std::string_view message) {
 
 Status Socket::Receive(int timeout_ms, std::string_view* datagram) {
   pollfd pfd = {fd(), POLLIN, 0};
-  for (;;) {
+  // Without a timeout the blocking receive waits by itself: a poll first
+  // would only add a system call to every reply.
+  while (timeout_ms >= 0) {
     const int ready = poll(&pfd, 1, timeout_ms);
     if (ready > 0) break;
     if (ready == 0) return Status::Error(ETIMEDOUT, "timeout");
