@@ -536,71 +536,63 @@ out:
 	return err;
 }
 
-/*
- * Returns the data of a request's LUNATIK_ATTR_DATA attributes, copied into
- * one buffer when there are several (free it with kvfree if it is not the
- * attribute's own), or an ERR_PTR.
- */
-static void *gather_data(struct genl_info *info, size_t *len)
+#define for_each_data_attr(attr, info, rem)				\
+	nla_for_each_attr(attr, genlmsg_data((info)->genlhdr),		\
+			  genlmsg_len((info)->genlhdr), rem)		\
+		if (nla_type(attr) == LUNATIK_ATTR_DATA)
+
+/* Copies the request's LUNATIK_ATTR_DATA pieces, in order, to @dst. */
+static void copy_data_attrs(void *dst, const struct lunatik_data *data)
 {
-	const struct nlattr *attr, *only = NULL;
-	size_t total = 0;
-	char *buf;
+	const struct genl_info *info = data->source;
+	const struct nlattr *attr;
 	int rem;
 
-	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
-			  genlmsg_len(info->genlhdr), rem) {
-		if (nla_type(attr) != LUNATIK_ATTR_DATA)
-			continue;
-		total += nla_len(attr);
-		only = only ? ERR_PTR(-EEXIST) : attr;
+	for_each_data_attr(attr, info, rem) {
+		memcpy(dst, nla_data(attr), nla_len(attr));
+		dst += nla_len(attr);
 	}
-	if (!only) {
-		GENL_SET_ERR_MSG(info, "data missing");
-		return ERR_PTR(-EINVAL);
-	}
-	if (total > LUNATIK_DATA_MAXSIZE) {
-		GENL_SET_ERR_MSG(info, "data larger than LUNATIK_DATA_MAXSIZE");
-		return ERR_PTR(-E2BIG);
-	}
-	*len = total;
-	if (!IS_ERR(only))
-		return nla_data(only);
+}
 
-	buf = kvmalloc(total, GFP_KERNEL | __GFP_NOWARN);
-	if (!buf) {
-		GENL_SET_ERR_MSG(info, "not enough memory");
-		return ERR_PTR(-ENOMEM);
+/* Sizes up the request's data, which may come in several attributes. */
+static int find_data(struct genl_info *info, struct lunatik_data *data)
+{
+	const struct nlattr *attr;
+	bool found = false;
+	int rem;
+
+	data->len = 0;
+	for_each_data_attr(attr, info, rem) {
+		data->len += nla_len(attr);
+		found = true;
 	}
-	total = 0;
-	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
-			  genlmsg_len(info->genlhdr), rem) {
-		if (nla_type(attr) != LUNATIK_ATTR_DATA)
-			continue;
-		memcpy(buf + total, nla_data(attr), nla_len(attr));
-		total += nla_len(attr);
+	if (!found) {
+		GENL_SET_ERR_MSG(info, "data missing");
+		return -EINVAL;
 	}
-	return buf;
+	if (data->len > LUNATIK_DATA_MAXSIZE) {
+		GENL_SET_ERR_MSG(info, "data larger than LUNATIK_DATA_MAXSIZE");
+		return -E2BIG;
+	}
+	data->copy = copy_data_attrs;
+	data->source = info;
+	return 0;
 }
 
 static int lunatik_send(struct sk_buff *unused, struct genl_info *info)
 {
-	struct nlattr *last = info->attrs[LUNATIK_ATTR_DATA];
 	struct lunatik_reply reply = {};
+	struct lunatik_data data;
 	struct lunatik_state *s;
-	size_t len;
-	void *data;
 	int err;
 
-	data = gather_data(info, &len);
-	if (IS_ERR(data))
-		return PTR_ERR(data);
+	err = find_data(info, &data);
+	if (err)
+		return err;
 	s = find_state(info);
-	if (!s) {
-		err = -ENOENT;
-		goto free_data;
-	}
-	err = lunatik_state_send(s, data, len, &reply);
+	if (!s)
+		return -ENOENT;
+	err = lunatik_state_send(s, &data, &reply);
 	if (err) {
 		set_run_error(err, info);
 		goto out;
@@ -610,9 +602,6 @@ static int lunatik_send(struct sk_buff *unused, struct genl_info *info)
 	kvfree(reply.buf);
 out:
 	lunatik_state_put(s);
-free_data:
-	if (data != nla_data(last))
-		kvfree(data);
 	return err;
 }
 

@@ -570,22 +570,22 @@ int lunatik_state_dostring(struct lunatik_state *s, const char *code,
 	return err;
 }
 
-/* Calls receive_callback(mem); arguments: the data and its length. */
+/* Calls receive_callback(mem); argument: the struct lunatik_data. */
 static int lunatik_callback(lua_State *L)
 {
-	const void *data = lua_touserdata(L, 1);
-	size_t len = lua_tointeger(L, 2);
+	const struct lunatik_data *data = lua_touserdata(L, 1);
 
 	if (lua_getglobal(L, "receive_callback") != LUA_TFUNCTION)
 		return luaL_error(L, "receive_callback is not defined: the "
 				  "state needs a global function "
 				  "receive_callback(mem)");
-	memcpy(lmemory_newfixed(L, len), data, len);
+	data->copy(lmemory_newfixed(L, data->len), data);
 	lua_call(L, 1, 0);
 	return 0;
 }
 
-int lunatik_state_send(struct lunatik_state *s, const void *data, size_t len,
+int lunatik_state_send(struct lunatik_state *s,
+		       const struct lunatik_data *data,
 		       struct lunatik_reply *reply)
 {
 	lua_State *L;
@@ -598,8 +598,7 @@ int lunatik_state_send(struct lunatik_state *s, const void *data, size_t len,
 	lua_pushcfunction(L, lunatik_msghandler);
 	lua_pushcfunction(L, lunatik_callback);
 	lua_pushlightuserdata(L, (void *)data);
-	lua_pushinteger(L, len);
-	err = lua_pcall(L, 2, 0, 1) == LUA_OK ? 0 : lunatik_error(L, reply);
+	err = lua_pcall(L, 1, 0, 1) == LUA_OK ? 0 : lunatik_error(L, reply);
 	lunatik_leave(s);
 	return err;
 }

@@ -89,11 +89,23 @@ int lunatik_state_dostring(struct lunatik_state *s, const char *code,
 			   struct lunatik_reply *reply);
 
 /*
+ * Data on its way into a state, possibly in pieces: @copy writes its @len
+ * bytes to @dst, straight into the memory object the callback receives.
+ */
+struct lunatik_data {
+	size_t len;
+	void (*copy)(void *dst, const struct lunatik_data *data);
+	const void *source;	/* for @copy */
+};
+
+/*
  * Calls the global receive_callback(mem) with a copy of @data. Returns 0
  * with @reply filled (no values on success; lua_error when the callback is
- * missing or raised), -ENOENT if closed, -ENOMEM. Takes s->lock.
+ * missing or raised), -ENOENT if closed, -EINTR when killed while waiting
+ * for the lock, -ENOMEM. Takes s->lock.
  */
-int lunatik_state_send(struct lunatik_state *s, const void *data, size_t len,
+int lunatik_state_send(struct lunatik_state *s,
+		       const struct lunatik_data *data,
 		       struct lunatik_reply *reply);
 
 /*
