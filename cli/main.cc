@@ -107,12 +107,12 @@ int RunFile(Session* session, const std::string& name,
   if (!file || !ReadAll(file, &code)) {
     return Fail(Status::Error(errno, "cannot read " + path));
   }
-  // '@' makes Lua name the chunk like a file: "path:line: message". Long
-  // paths keep their end, which names the file.
-  std::string codename = "@" + path;
+  // The kernel shows the codename as it is, so errors read
+  // "path:line: message". Long paths keep their end, which names the file.
+  std::string codename = path;
   if (codename.size() > LUNATIK_SCRIPTNAME_MAXSIZE) {
     codename =
-        "@..." + path.substr(path.size() - (LUNATIK_SCRIPTNAME_MAXSIZE - 4));
+        "..." + path.substr(path.size() - (LUNATIK_SCRIPTNAME_MAXSIZE - 3));
   }
   return Run(session, name, code, codename);
 }

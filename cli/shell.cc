@@ -14,7 +14,7 @@ namespace lunatik::cli {
 namespace {
 
 // Errors read "stdin:1: ..." as in Lua's own REPL.
-constexpr std::string_view kShellCodeName = "=stdin";
+constexpr std::string_view kShellCodeName = "stdin";
 
 }  // namespace
 
