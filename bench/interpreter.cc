@@ -4,14 +4,12 @@
 
 #include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
+#include <unistd.h>  // Also declares environ: g++ defines _GNU_SOURCE.
 
 #include <cerrno>
 #include <cstring>
 
 #include "measure.h"
-
-extern char** environ;
 
 namespace lunatik::bench {
 

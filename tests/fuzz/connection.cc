@@ -186,7 +186,7 @@ Outcome Connection::Exchange(std::string bytes) {
                        bytes);
         continue;
       }
-      if (answered.count(reply.seq)) {
+      if (answered.contains(reply.seq)) {
         context_->Fail("message after the final answer to seq " +
                            std::to_string(reply.seq) + ": " + KindOf(reply),
                        bytes);

@@ -99,7 +99,7 @@ class Fuzzer {
   std::unique_ptr<Connection> Connect();
 
   // Checks of documented behaviour; each records a failure on mismatch.
-  bool ExpectErrno(const CallResult& r, std::vector<int> errnos,
+  bool ExpectErrno(const CallResult& r, const std::vector<int>& errnos,
                    const std::string& what);
   bool ExpectOk(const CallResult& r, const std::string& what) {
     return ExpectErrno(r, {0}, what);
@@ -161,7 +161,7 @@ std::unique_ptr<Connection> Fuzzer::Connect() {
   return c;
 }
 
-bool Fuzzer::ExpectErrno(const CallResult& r, std::vector<int> errnos,
+bool Fuzzer::ExpectErrno(const CallResult& r, const std::vector<int>& errnos,
                          const std::string& what) {
   if (!r.complete) return false;  // the failure is already recorded
   for (int e : errnos) {
@@ -334,7 +334,7 @@ Request Fuzzer::ValidRequest() {
     case 7: {
       // The first fragment of a chunk, or a whole chunk as one fragment.
       const std::string chunk = ChunkOfLength(rng_.Below(100));
-      const uint32_t total = static_cast<uint32_t>(
+      const auto total = static_cast<uint32_t>(
           chunk.size() + (rng_.OneIn(2) ? 0 : rng_.Below(100)));
       return Fragment(AnyState(), chunk, 0, chunk.size(), total);
     }
@@ -361,7 +361,8 @@ void Fuzzer::NoteCreated(const std::vector<Reply>& replies) {
 
 void Fuzzer::FuzzOne() {
   const uint64_t parts = rng_.OneIn(8) ? 2 + rng_.Below(4) : 1;
-  std::string bytes, what;
+  std::string bytes;
+  std::string what;
   for (uint64_t part = 0; part < parts; ++part) {
     Request request = ValidRequest();
     what += (part ? " | " : "") + CommandName(request.cmd) + ":";
@@ -423,8 +424,8 @@ void Fuzzer::ScenarioUpload() {
       chunk.size() / 40 + 1, 1 + rng_.Below(LUNATIK_FRAGMENT_MAXSIZE));
   context_.label = "upload of " + std::to_string(chunk.size()) +
                    " bytes in pieces of " + std::to_string(piece);
-  ExpectInteger(Upload(&main_, "fz-base", chunk, piece), filler,
-                "fragmented upload");
+  ExpectInteger(Upload(&main_, "fz-base", chunk, piece),
+                static_cast<int64_t>(filler), "fragmented upload");
 
   // A Lua error's traceback names the chunk's codename.
   Request named = Fragment("fz-base", "error('fz')", 0, 11, 11);
@@ -510,7 +511,8 @@ void Fuzzer::ScenarioUploadSocketClosed() {
   }
   quitter->Close();
   ExpectInteger(Upload(other.get(), name, chunk, LUNATIK_FRAGMENT_MAXSIZE),
-                chunk.size() - 12, "upload after the first uploader closed");
+                static_cast<int64_t>(chunk.size()) - 12,
+                "upload after the first uploader closed");
   ExpectOk(main_.Call(Make(LUNATIK_CMD_DELSTATE, {NameAttr(name)})),
            "deleting " + name);
 }
@@ -587,7 +589,7 @@ void Fuzzer::ScenarioDumps() {
     context_.Fail("spec: a dump listed a state twice");
   }
   for (int i = 0; i < options_.dump_states && !intr; ++i) {
-    if (!unique.count("fz-d-" + std::to_string(i))) {
+    if (!unique.contains("fz-d-" + std::to_string(i))) {
       context_.Fail("spec: a dump missed fz-d-" + std::to_string(i));
       break;
     }
@@ -609,7 +611,10 @@ void Fuzzer::ScenarioDumpInterrupted() {
               {0, ENOENT}, "deleting " + victim);
   ExpectOk(main_.Call(Make(LUNATIK_CMD_NEWSTATE, {NameAttr(victim)})),
            "recreating " + victim);
-  bool first = true, single_part = false, intr_later = false, done = false;
+  bool first = true;
+  bool single_part = false;
+  bool intr_later = false;
+  bool done = false;
   while (!done) {
     std::vector<Reply> part;
     if (!reader->ReceiveOne(context_.timeout_ms, &part)) {

@@ -143,7 +143,7 @@ std::string MutateAttr(Rng* rng, Request* request) {
   switch (rng->Below(10)) {
     case 0:
       request->attrs.erase(request->attrs.begin() +
-                           (attr - &request->attrs[0]));
+                           (attr - request->attrs.data()));
       return "attribute dropped";
     case 1:
       request->attrs.push_back(*attr);
@@ -191,8 +191,8 @@ std::string NestedGarbage(Rng* rng, int depth) {
     std::string payload = depth > 0 && rng->OneIn(2)
                               ? NestedGarbage(rng, depth - 1)
                               : rng->Bytes(rng->Below(12));
-    uint16_t type = static_cast<uint16_t>(rng->Below(65536));
-    uint16_t len = static_cast<uint16_t>(NLA_HDRLEN + payload.size());
+    const auto type = static_cast<uint16_t>(rng->Below(65536));
+    auto len = static_cast<uint16_t>(NLA_HDRLEN + payload.size());
     if (rng->OneIn(8)) len = static_cast<uint16_t>(rng->Below(65536));
     out.append(reinterpret_cast<const char*>(&len), sizeof(len));
     out.append(reinterpret_cast<const char*>(&type), sizeof(type));
@@ -245,8 +245,9 @@ std::string MutateBytes(Rng* rng, std::string* bytes) {
     case 0: {
       const uint64_t flips = 1 + rng->Below(8);
       for (uint64_t i = 0; i < flips && !bytes->empty(); ++i) {
-        (*bytes)[rng->Below(bytes->size())] ^=
-            static_cast<char>(1 << rng->Below(8));
+        char& byte = (*bytes)[rng->Below(bytes->size())];
+        byte = static_cast<char>(static_cast<unsigned char>(byte) ^
+                                 (1U << rng->Below(8)));
       }
       return std::to_string(flips) + " bits flipped";
     }

@@ -57,7 +57,7 @@ Error ParseResults(const std::string& nest, std::vector<Value>* values) {
                          case LUNATIK_VALUE_BOOLEAN:
                            if (p.size() != 1 || (p[0] != 0 && p[0] != 1))
                              return "malformed boolean value";
-                           v.integer = p[0];
+                           v.integer = static_cast<unsigned char>(p[0]);
                            break;
                          case LUNATIK_VALUE_INTEGER:
                            if (p.size() != 8)
@@ -96,7 +96,7 @@ Error ParseFamilyAttr(uint16_t raw_type, const std::string& p, Reply* r) {
     case LUNATIK_ATTR_CURRALLOC:
     case LUNATIK_ATTR_DEFAULT_MAXALLOC: {
       if (Error e = need(8)) return e;
-      const uint64_t v = Load<uint64_t>(p, 0);
+      const auto v = Load<uint64_t>(p, 0);
       if (type == LUNATIK_ATTR_MAXALLOC) r->maxalloc = v;
       if (type == LUNATIK_ATTR_CURRALLOC) r->curralloc = v;
       if (type == LUNATIK_ATTR_DEFAULT_MAXALLOC) r->default_maxalloc = v;
@@ -105,7 +105,7 @@ Error ParseFamilyAttr(uint16_t raw_type, const std::string& p, Reply* r) {
     case LUNATIK_ATTR_MAXSTATES:
     case LUNATIK_ATTR_NSTATES: {
       if (Error e = need(4)) return e;
-      const uint32_t v = Load<uint32_t>(p, 0);
+      const auto v = Load<uint32_t>(p, 0);
       (type == LUNATIK_ATTR_MAXSTATES ? r->maxstates : r->nstates) = v;
       return std::nullopt;
     }

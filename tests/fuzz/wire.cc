@@ -203,7 +203,7 @@ uint16_t GenlSocket::ResolveFamily(const char* name, std::string* error) {
     for (auto* h = reinterpret_cast<nlmsghdr*>(datagram.data());
          mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
       if (h->nlmsg_type == NLMSG_ERROR) {
-        auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
+        const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
         if (e->error) {
           *error =
               std::string("family ") + name + ": " + std::strerror(-e->error);

@@ -70,7 +70,7 @@ class Tap {
   }
 
   // Prints the plan; returns the exit status.
-  int Finish() {
+  int Finish() const {
     std::printf("1..%d\n", count_);
     return failures_ == 0 ? 0 : 1;
   }
