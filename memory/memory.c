@@ -365,7 +365,7 @@ static int memory_set(lua_State *L)
 	lua_Integer i = luaL_checkinteger(L, 2);
 	size_t nvalues = (size_t)(lua_gettop(L) - 2), k, pos;
 	if (i < 0 && i >= -(lua_Integer)m->len)
-		i = (lua_Integer)(m->len - (size_t)-i + 1);
+		i += (lua_Integer)m->len + 1;
 	luaL_argcheck(L, i >= 1 && (lua_Unsigned)i <= m->len, 2,
 		      "index out of bounds");
 	pos = (size_t)i - 1;
@@ -675,11 +675,17 @@ static lua_Number readfloat(const char *src, const struct option *o,
 			    int little)
 {
 	union floatbytes u;
-	copyordered(u.bytes, src, o->size, little);
-	if (o->letter == 'f')
+	/* Each copy is o->size bytes, as readoption() sets it, spelt as the
+	 * member's size so the analyzer sees the member read is written. */
+	if (o->letter == 'f') {
+		copyordered(u.bytes, src, sizeof(u.f), little);
 		return (lua_Number)u.f;
-	if (o->letter == 'd')
+	}
+	if (o->letter == 'd') {
+		copyordered(u.bytes, src, sizeof(u.d), little);
 		return (lua_Number)u.d;
+	}
+	copyordered(u.bytes, src, sizeof(u.n), little);
 	return u.n;
 }
 #endif
