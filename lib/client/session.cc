@@ -417,10 +417,11 @@ Status Session::Receive(std::string_view name, int timeout_ms,
   for (;;) {
     if (rep_->queues.Pop(name, data)) return Status::OK();
     const Clock::time_point now = Clock::now();
-    if (timeout_ms >= 0 && now >= deadline) {
-      return Status::Error(ETIMEDOUT, "timeout");
-    }
-    if (now >= next_check) {
+    // Once the time is up, what already waits on the socket is still read
+    // (without waiting), so that a poll() loop around Receive(name, 0)
+    // gets the data that made the descriptor readable.
+    const bool expired = timeout_ms >= 0 && now >= deadline;
+    if (!expired && now >= next_check) {
       // Data that a state sent before it was destroyed still counts, so
       // only a state gone with nothing queued ends the wait.
       std::vector<StateInfo> states;
@@ -436,13 +437,22 @@ Status Session::Receive(std::string_view name, int timeout_ms,
           Clock::now() + std::chrono::milliseconds(kLivenessIntervalMs);
       continue;
     }
-    Clock::time_point wake = next_check;
-    if (timeout_ms >= 0) wake = std::min(wake, deadline);
-    const auto wait =
-        std::chrono::duration_cast<std::chrono::milliseconds>(wake - now)
-            .count();
-    status = rep_->PumpData(static_cast<int>(wait) + 1);
-    if (!status.ok() && status.code() != ETIMEDOUT) return status;
+    int wait_ms = 0;
+    if (!expired) {
+      Clock::time_point wake = next_check;
+      if (timeout_ms >= 0) wake = std::min(wake, deadline);
+      wait_ms =
+          static_cast<int>(
+              std::chrono::duration_cast<std::chrono::milliseconds>(wake - now)
+                  .count()) +
+          1;
+    }
+    status = rep_->PumpData(wait_ms);
+    if (status.code() == ETIMEDOUT) {
+      if (expired) return Status::Error(ETIMEDOUT, "timeout");
+    } else if (!status.ok()) {
+      return status;
+    }
   }
 }
 
