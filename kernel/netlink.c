@@ -213,7 +213,7 @@ static int lunatik_newstate(struct sk_buff *unused, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "state name missing");
 		return -EINVAL;
 	}
-	if (!nla_len(name) || !*(char *)nla_data(name)) {
+	if (!*(char *)nla_data(name)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, name, "state name is empty");
 		return -EINVAL;
 	}
