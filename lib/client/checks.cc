@@ -58,8 +58,10 @@ Status CheckCode(std::string_view code) {
                                     std::to_string(LUNATIK_CODE_MAXSIZE) +
                                     " bytes");
   }
-  // The kernel refuses these too; saying it here spares the upload.
-  if (code.size() >= 4 && code.substr(0, 4) == "\x1bLua") {
+  // The kernel refuses these too, by the rule of Lua's loader: a chunk
+  // whose first byte is ESC (LUA_SIGNATURE[0]) is binary. Saying it here
+  // spares the upload.
+  if (!code.empty() && code[0] == '\x1b') {
     return Status::Error(EINVAL, "binary (precompiled) chunks are refused");
   }
   return Status::OK();

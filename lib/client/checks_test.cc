@@ -60,6 +60,16 @@ TEST(CheckCodeTest, RefusesBinaryChunk) {
   EXPECT_TRUE(CheckCode("return '\x1bLua'").ok());
 }
 
+// The kernel's rule, which is Lua's loader's: a chunk whose first byte is
+// ESC (LUA_SIGNATURE[0]) is binary, whatever follows.
+TEST(CheckCodeTest, AnyLeadingEscIsBinary) {
+  EXPECT_EQ(CheckCode("\x1b").code(), EINVAL);
+  EXPECT_EQ(CheckCode("\x1bLu").code(), EINVAL);
+  EXPECT_EQ(CheckCode("\x1breturn 1").code(), EINVAL);
+  EXPECT_TRUE(CheckCode(" \x1b").ok());
+  EXPECT_TRUE(CheckCode("").ok());
+}
+
 TEST(CheckDataTest, LimitIsInclusive) {
   EXPECT_TRUE(CheckData("").ok());
   EXPECT_TRUE(CheckData(std::string(LUNATIK_DATA_MAXSIZE, 'd')).ok());

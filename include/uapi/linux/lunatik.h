@@ -105,8 +105,8 @@
  *
  * LUNATIK_CMD_DOSTRING
  *	Request: LUNATIK_ATTR_STATENAME, LUNATIK_ATTR_CODE (text; a chunk
- *	starting with the binary signature ESC 'L' 'u' 'a' is refused),
- *	optional LUNATIK_ATTR_CODENAME.
+ *	whose first byte is ESC, 0x1b, is binary to Lua's loader and is
+ *	refused with -EINVAL), optional LUNATIK_ATTR_CODENAME.
  *	A chunk larger than LUNATIK_FRAGMENT_MAXSIZE is sent as fragments:
  *	every fragment carries LUNATIK_ATTR_CODE_TOTAL (the whole length)
  *	and LUNATIK_ATTR_CODE_OFFSET (where this fragment starts), in order
