@@ -20,6 +20,20 @@
 #define LMEMORY_HAS_FLOAT 1
 #endif
 
+/*
+ * Loops whose work grows with their input count it: in the kernel, where
+ * C loops never meet the instruction-count hook, every few thousand steps
+ * or 64 KiB reach the time budget's checkpoint (luaconf-kernel.h), which
+ * may raise. Called only where an error leaves every object consistent.
+ */
+#ifdef __KERNEL__
+#define WORKSTEP LUNATIK_STEP
+#define checkwork(L, units) lunatik_work(L, units)
+#else
+#define WORKSTEP 0
+#define checkwork(L, units) ((void)(L), (void)(units))
+#endif
+
 enum memory_kind { MEMORY_FIXED, MEMORY_RESIZABLE };
 
 /*
@@ -319,8 +333,10 @@ static int memory_diff(lua_State *L)
 	const unsigned char *s1 = (const unsigned char *)checkbytes(L, 1, &l1);
 	const unsigned char *s2 = (const unsigned char *)checkbytes(L, 2, &l2);
 	n = l1 < l2 ? l1 : l2;
-	while (k < n && s1[k] == s2[k])
+	while (k < n && s1[k] == s2[k]) {
+		checkwork(L, 1);
 		k++;
+	}
 	if (k < n) {
 		lua_pushinteger(L, (lua_Integer)k + 1);
 		lua_pushboolean(L, s1[k] < s2[k]);
@@ -378,8 +394,9 @@ static int memory_set(lua_State *L)
 	return 0;
 }
 
-static const char *search(const char *s, size_t slen, const char *p,
-			  size_t plen)
+/* O(slen * plen) at worst: counts the bytes it compares. */
+static const char *search(lua_State *L, const char *s, size_t slen,
+			  const char *p, size_t plen)
 {
 	const char *end = s + slen;
 	while (plen <= (size_t)(end - s)) {
@@ -387,6 +404,7 @@ static const char *search(const char *s, size_t slen, const char *p,
 		const char *hit = (const char *)memchr(s, p[0], starts);
 		if (hit == NULL)
 			return NULL;
+		checkwork(L, WORKSTEP + (size_t)(hit - s) + plen);
 		if (memcmp(hit + 1, p + 1, plen - 1) == 0)
 			return hit;
 		s = hit + 1;
@@ -408,7 +426,7 @@ static int memory_find(lua_State *L)
 		lua_pushnil(L);
 		return 1;
 	}
-	hit = search(hay + offset, n, needle + soffset, slen - soffset);
+	hit = search(L, hay + offset, n, needle + soffset, slen - soffset);
 	if (hit == NULL) {
 		lua_pushnil(L);
 		return 1;
@@ -574,6 +592,7 @@ static enum option_kind readoption(struct format *f, size_t *size,
 static void readitem(struct format *f, size_t pos, struct option *o)
 {
 	size_t align;
+	checkwork(f->L, WORKSTEP);
 	o->kind = readoption(f, &o->size, &o->letter);
 	align = o->size;
 	if (o->kind == OPT_ALIGN) {

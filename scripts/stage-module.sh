@@ -2,8 +2,8 @@
 # Stages BUILD/module, the Kbuild external-module directory: real
 # directories holding one symlink per source file, so that objects land in
 # BUILD/module and never in the source tree. Lua's sources come from
-# BUILD/lua-src (scripts/deps.sh); lstrlib.c is a copy with
-# kernel/port/lstrlib.patch applied. Idempotent and fast: only what changed
+# BUILD/lua-src (scripts/deps.sh); a file with a kernel/port/NAME.patch
+# is a copy with that patch applied. Idempotent and fast: only what changed
 # is redone, and links to deleted sources are removed.
 #
 # usage: scripts/stage-module.sh BUILD_DIR
@@ -22,7 +22,7 @@ lua="$build/lua-src/src"
 # states open (kernel/port/lintmath.c replaces lmathlib.c).
 lua_sources="lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject
 	lopcodes lparser lstate lstring ltable ltm lundump lvm lzio lauxlib
-	lbaselib lcorolib ltablib lutf8lib"
+	lbaselib lcorolib lstrlib ltablib lutf8lib"
 
 # link SOURCE DEST: makes DEST a symlink to SOURCE unless it already is.
 link() {
@@ -52,25 +52,29 @@ for f in "$root"/memory/*.c "$root"/memory/*.h; do
 done
 link "$root/include/uapi/linux/lunatik.h" "$mod/include/uapi/linux/lunatik.h"
 
+# patched SOURCE PATCH DEST: DEST is a copy of SOURCE with PATCH applied,
+# remade when SOURCE or PATCH is newer.
+patched() {
+	if [ -L "$3" ] || [ ! -f "$3" ] || [ "$1" -nt "$3" ] || [ "$2" -nt "$3" ]; then
+		tmp="$mod/.$(basename "$3").tmp"
+		rm -f "$tmp" "$tmp.orig" "$tmp.rej"
+		cp "$1" "$tmp"
+		patch -s -p1 --no-backup-if-mismatch "$tmp" <"$2"
+		rm -f "$3"
+		mv "$tmp" "$3"
+	fi
+}
+
 for f in $lua_sources; do
-	link "$lua/$f.c" "$mod/$f.c"
+	if [ -f "$root/kernel/port/$f.patch" ]; then
+		patched "$lua/$f.c" "$root/kernel/port/$f.patch" "$mod/$f.c"
+	else
+		link "$lua/$f.c" "$mod/$f.c"
+	fi
 done
 for f in "$lua"/*.h; do
 	link "$f" "$mod/$(basename "$f")"
 done
-
-# The patched copy, remade when Lua's file or the patch is newer.
-patched="$mod/lstrlib.c"
-patch_file="$root/kernel/port/lstrlib.patch"
-if [ -L "$patched" ] || [ ! -f "$patched" ] ||
-	[ "$lua/lstrlib.c" -nt "$patched" ] || [ "$patch_file" -nt "$patched" ]; then
-	tmp="$mod/.lstrlib.c.tmp"
-	rm -f "$tmp" "$tmp.orig" "$tmp.rej"
-	cp "$lua/lstrlib.c" "$tmp"
-	patch -s -p1 --no-backup-if-mismatch "$tmp" < "$patch_file"
-	rm -f "$patched"
-	mv "$tmp" "$patched"
-fi
 
 # Links whose source is gone (a deleted or renamed file).
 find "$mod" -type l ! -exec test -e {} \; -delete

@@ -36,9 +36,3 @@ int lunatik_maxccalls(lua_State *L)
 	return calls;
 }
 
-/* From lua_lock: only inside a protected call may it raise an error. */
-void lunatik_apicheck(lua_State *L)
-{
-	if (L->errorJmp != NULL)
-		lunatik_checkpoint(L);
-}

@@ -9,7 +9,8 @@
  *    their values are integers (see docs/kernel-lua.md for every rule).
  *  - The C stack is the task's 16 KiB: the C-call limit follows the stack
  *    actually left (see lunatik_maxccalls()).
- *  - Runaway C loops reach lunatik_checkpoint(), the time budget's check.
+ *  - C loops that can run long count their work and reach
+ *    lunatik_checkpoint(), the time budget's check (lunatik_work()).
  *  - setjmp/longjmp come from setjmp.S.
  */
 #ifndef _LUNATIK_LUACONF_KERNEL_H
@@ -180,13 +181,15 @@ static inline unsigned long lunatik_stackleft(void)
 struct lunatik_thread {
 	/* C calls this thread had when it last overflowed; 0: none. */
 	unsigned int overflow;
-	/* Lua API calls, to reach lunatik_checkpoint() now and then. */
-	unsigned int apicalls;
+	/* Work done in C loops since the last checkpoint (lunatik_work()). */
+	unsigned int work;
 };
 
 #undef LUA_EXTRASPACE
 #define LUA_EXTRASPACE		sizeof(struct lunatik_thread)
-#define lunatik_thread(L)	((struct lunatik_thread *)lua_getextraspace(L))
+/* lua_getextraspace(L), which lua.h defines only after this file. */
+#define lunatik_thread(L) \
+	((struct lunatik_thread *)((char *)(L) - LUA_EXTRASPACE))
 #define luai_userstateopen(L)	memset(lua_getextraspace(L), 0, LUA_EXTRASPACE)
 #define luai_userstatethread(L, L1) \
 	memset(lua_getextraspace(L1), 0, LUA_EXTRASPACE)
@@ -209,17 +212,37 @@ static inline int lunatik_matchdepth(void)
 
 /*
  * The time budget (state.c): yields the CPU, and raises an error once the
- * running chunk is over its time or its caller got a fatal signal. The
- * instruction-count hook calls it; so do long C loops that never run a
- * Lua instruction: pattern matching (lstrlib.patch) and any loop of Lua
- * API calls, through lua_lock every LUNATIK_APICHECK calls.
+ * running chunk is over its time or its caller got a fatal signal. Only
+ * the running thread can take that error, so only two kinds of places
+ * call it: the instruction-count hook, and C functions of the libraries,
+ * on the L they were given, from loops whose work grows with their input
+ * (the *.patch files of Lua's libraries, memory.c, state.c). Never the Lua
+ * API itself: lua_lock does nothing, and API calls that Lua documents as
+ * not raising never do.
  */
 void lunatik_checkpoint(struct lua_State *L);
-void lunatik_apicheck(struct lua_State *L);
-#define LUNATIK_APICHECK	4096
-#define lua_lock(L) \
-	((void)(++lunatik_thread(L)->apicalls % LUNATIK_APICHECK == 0 && \
-		(lunatik_apicheck(L), 0)))
+
+/*
+ * A C loop counts its work: LUNATIK_STEP per iteration (about a Lua API
+ * call) plus the bytes it reads or writes one by one. Every LUNATIK_WORK
+ * units, a counter and a compare per iteration, it reaches the checkpoint:
+ * about every 4096 iterations or 64 KiB.
+ */
+#define LUNATIK_WORK		(64 * 1024)
+#define LUNATIK_STEP		16
+static inline void lunatik_work(struct lua_State *L, size_t units)
+{
+	struct lunatik_thread *thread = lunatik_thread(L);
+
+	if (unlikely(units >= LUNATIK_WORK - thread->work)) {
+		thread->work = 0;
+		lunatik_checkpoint(L);
+	} else {
+		thread->work += units;
+	}
+}
+
+#define lua_lock(L)		((void)0)
 #define lua_unlock(L)		((void)0)
 
 #ifdef LUNATIK_LSTRLIB

@@ -106,5 +106,46 @@ t.test('64 KiB memories cross both ways', function()
   t.eq(memory.tostring(back, 2), memory.tostring(data, 2))
 end)
 
+-- Once the time budget is spent, every checkpoint raises. memory's own
+-- functions and finalizers call API functions that Lua documents as never
+-- raising; they must keep their invariants: a resize exposes only zeros,
+-- and every block goes back to the allocator (curralloc to its baseline).
+t.test('resize and __gc under a spent budget: only zeros, no leak', function()
+  local st = newstate('memtest_budget', 16 * 1024 * 1024)
+  assert(st:dostring('collectgarbage() collectgarbage()'))
+  local base = st:getcurralloc()
+  local ok2, err = st:dostring([[
+    bad, rounds = 0, 0
+    local m = memory.create()
+    local z = memory.create(4096)
+    local function round()
+      while true do
+        local g = memory.create()
+        memory.resize(g, 4096, z)
+        local dirt = ('X'):rep(4000)
+        memory.resize(m, 0)
+        memory.resize(m, 4096, z)
+        local i = memory.diff(m, z)
+        if i and i <= #m then bad = bad + 1 end
+        rounds = rounds + 1
+      end
+    end
+    while true do
+      pcall(round)
+      local i = memory.diff(m, z)
+      if i and i <= #m then bad = bad + 1 end
+    end]])
+  t.eq(ok2, nil, 'stopped by the budget')
+  t.contains(err, 'timeout')
+  local ok3, bad, rounds = st:dostring('return bad, rounds')
+  t.eq(ok3, true, tostring(bad))
+  print('# rounds: ' .. tostring(rounds))
+  t.eq(bad, 0, 'resizes that exposed unzeroed bytes')
+  assert(st:dostring('bad, rounds = nil collectgarbage() collectgarbage()'))
+  local after = st:getcurralloc()
+  t.ok(after <= base + 8192, ('curralloc %d, baseline %d'):format(after, base))
+  st:close()
+end)
+
 session:close()
 t.done()
