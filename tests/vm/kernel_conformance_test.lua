@@ -56,6 +56,15 @@ t.test('division by zero raises an error', function()
   t.eq(run('return 1'), 1, 'state usable')
 end)
 
+t.test('division by zero in constant expressions: compiles, raises when run', function()
+  t.eq(run('if false then return 0 ^ -1, 1 // 0, 1 / 0, 1 % 0 end return "compiled"'),
+    'compiled')
+  t.contains(fails('return 0 ^ -1'), 'attempt to divide by zero')
+  t.contains(fails('return 1 // 0'), 'attempt to divide by zero')
+  t.contains(fails('return 1 % 0'), "attempt to perform 'n%0'")
+  t.eq(run('return 2 ^ -1, 3 ^ 2'), 0, 'other powers still fold')
+end)
+
 t.test('non-integer numerals are malformed', function()
   t.contains(fails('return 1.5'), "malformed number near '1.5'")
   t.contains(fails('return 1e3'), "malformed number near '1e3'")
