@@ -36,11 +36,29 @@
 #define LUNATIK_REPLY_MAXSIZE \
 	min_t(size_t, LUNATIK_RESULTS_MAXSIZE, U16_MAX - NLA_HDRLEN)
 
+/*
+ * print(): one call logs at most LUNATIK_PRINT_MAXSIZE bytes of its text
+ * (and says how much it cut), in log records of at most
+ * LUNATIK_PRINT_LINEMAX bytes (printk cuts longer ones). A state logs at
+ * most LUNATIK_PRINT_BURST records per LUNATIK_PRINT_INTERVAL, like
+ * printk_ratelimit(), and counts the ones it suppressed, which it reports
+ * when the next interval begins.
+ */
+#define LUNATIK_PRINT_MAXSIZE	4096
+#define LUNATIK_PRINT_LINEMAX	768
+#define LUNATIK_PRINT_BURST	100
+#define LUNATIK_PRINT_INTERVAL	(5 * HZ)
+
 /* A state and what only state.c knows of it. */
 struct lunatik_runtime {
 	struct lunatik_state state;
 	unsigned long deadline;	/* jiffies when the running code is over */
 	unsigned int timeout_ms; /* its budget; 0: none */
+	struct {
+		unsigned long begin;	/* jiffies: the interval's start */
+		unsigned int lines;	/* logged in it */
+		unsigned int missed;	/* suppressed, not yet reported */
+	} print;		/* print()'s rate limit, under s->lock */
 };
 
 static struct lunatik_runtime *lunatik_runtime(lua_State *L)
@@ -128,14 +146,38 @@ static int lunatik_panic(lua_State *L)
 	return 0;
 }
 
-/* print(...): one kernel log line per line of text, after the state's name. */
+/* Whether print() may log one more record now. */
+static bool lunatik_print_allowed(struct lunatik_runtime *rt)
+{
+	if (time_after(jiffies, rt->print.begin + LUNATIK_PRINT_INTERVAL)) {
+		if (rt->print.missed)
+			pr_info("%s: %u lines suppressed\n", rt->state.name,
+				rt->print.missed);
+		rt->print.begin = jiffies;
+		rt->print.lines = 0;
+		rt->print.missed = 0;
+	}
+	if (rt->print.lines < LUNATIK_PRINT_BURST) {
+		rt->print.lines++;
+		return true;
+	}
+	rt->print.missed++;
+	return false;
+}
+
+/*
+ * print(...): one kernel log record per line of text, after the state's
+ * name, within the limits above; the time budget counts every record.
+ */
 static int lunatik_print(lua_State *L)
 {
 	struct lunatik_state *s = lua_touserdata(L, lua_upvalueindex(1));
+	struct lunatik_runtime *rt =
+		container_of(s, struct lunatik_runtime, state);
 	int n = lua_gettop(L);
 	const char *text, *end, *eol;
+	size_t len, piece;
 	luaL_Buffer b;
-	size_t len;
 	int i;
 
 	luaL_buffinit(L, &b);
@@ -147,14 +189,22 @@ static int lunatik_print(lua_State *L)
 	}
 	luaL_pushresult(&b);
 	text = lua_tolstring(L, -1, &len);
-	end = text + len;
+	end = text + min_t(size_t, len, LUNATIK_PRINT_MAXSIZE);
 	do {
 		eol = memchr(text, '\n', end - text);
 		if (!eol)
 			eol = end;
-		pr_info("%s: %.*s\n", s->name, (int)(eol - text), text);
-		text = eol + 1;
+		piece = min_t(size_t, eol - text, LUNATIK_PRINT_LINEMAX);
+		lunatik_work(L, LUNATIK_STEP + piece);
+		if (lunatik_print_allowed(rt))
+			pr_info("%s: %.*s\n", s->name, (int)piece, text);
+		text += piece;
+		if (text == eol)
+			text++;		/* past the newline */
 	} while (text < end);
+	if (len > LUNATIK_PRINT_MAXSIZE && lunatik_print_allowed(rt))
+		pr_info("%s: (print cut: %zu more bytes)\n", s->name,
+			len - LUNATIK_PRINT_MAXSIZE);
 	return 0;
 }
 
@@ -324,6 +374,7 @@ struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
 	strscpy(s->name, name, sizeof(s->name));
 	s->maxalloc = maxalloc;
 	s->net = net;
+	rt->print.begin = jiffies;
 
 	L = lua_newstate(lunatik_alloc, rt);
 	if (!L)
