@@ -94,9 +94,15 @@ static void lunatik_hook(lua_State *L, lua_Debug *ar)
 	lunatik_checkpoint(L);
 }
 
+/*
+ * The Lua heap is charged to the memory cgroup of the task that runs the
+ * code (__GFP_ACCOUNT charges current's). Should Lua come to run in a
+ * kernel thread, that thread must take the state creator's memcg
+ * (set_active_memcg()) for the charge to land there.
+ */
 static void *lunatik_realloc(void *ptr, size_t osize, size_t nsize)
 {
-	gfp_t gfp = __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
+	gfp_t gfp = __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_ACCOUNT;
 	void *new;
 
 	gfp |= lunatik_stackleft() > LUNATIK_RECLAIM_STACK ? GFP_KERNEL :
@@ -365,7 +371,7 @@ struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
 	struct lunatik_state *s;
 	lua_State *L;
 
-	rt = kzalloc(sizeof(*rt), GFP_KERNEL);
+	rt = kzalloc(sizeof(*rt), GFP_KERNEL_ACCOUNT);
 	if (!rt)
 		return ERR_PTR(-ENOMEM);
 	s = &rt->state;
