@@ -9,6 +9,7 @@
 #include <linux/mm.h>
 #include <linux/netlink.h>
 #include <linux/string.h>
+#include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -85,8 +86,13 @@ static bool lunatik_capable(const struct sk_buff *skb,
  * Checks the caller and keeps its socket, which becomes a state's receiver
  * on NEWSTATE and GETSTATE.
  */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+static int lunatik_pre_doit(const struct genl_split_ops *ops,
+			    struct sk_buff *skb, struct genl_info *info)
+#else
 static int lunatik_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			    struct genl_info *info)
+#endif
 {
 	if (!lunatik_capable(skb, info->extack))
 		return -EPERM;
