@@ -4,7 +4,8 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps module user install test run bench fuzz clean
+.PHONY: all deps module modules debug-kernel user install test run bench fuzz \
+	clean
 
 all: deps
 	$(MAKE) --no-print-directory module user
@@ -13,11 +14,18 @@ deps:
 	@scripts/deps.sh $(BUILD)
 
 # The kernel version is read after deps so that freshly installed headers
-# count; the module is built for the newest kernel with image and headers.
+# count; `module` builds BUILD/module for Debian's default kernel
+# (scripts/kver.sh), `modules` one BUILD/module-RELEASE more for each other
+# kernel the tests boot, the debug kernel included (built once per machine
+# and cached: scripts/debug-kernel.sh).
 module: deps
-	@scripts/stage-module.sh $(BUILD)
-	$(MAKE) -C /lib/modules/$$(scripts/kver.sh)/build \
-		M=$(abspath $(BUILD))/module modules
+	@scripts/build-module.sh $(BUILD)
+
+modules: deps
+	@scripts/build-module.sh $(BUILD) --all
+
+debug-kernel: deps
+	@scripts/debug-kernel.sh >/dev/null
 
 user: deps
 	@cmake -S . -B $(BUILD)/user -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -29,6 +37,7 @@ install: user
 	@cmake --install $(BUILD)/user --prefix /usr/local
 
 test: all
+	@scripts/build-module.sh $(BUILD) --all
 	@tests/run.sh $(BUILD)
 
 run: all
@@ -42,4 +51,4 @@ fuzz: all
 	@tests/fuzz/run.sh $(BUILD) --long
 
 clean:
-	rm -rf $(BUILD)/module $(BUILD)/user $(BUILD)/vm
+	rm -rf $(BUILD)/module $(BUILD)/module-* $(BUILD)/user $(BUILD)/vm

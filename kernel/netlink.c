@@ -89,7 +89,7 @@ static bool lunatik_capable(const struct sk_buff *skb,
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 static int lunatik_pre_doit(const struct genl_split_ops *ops,
 			    struct sk_buff *skb, struct genl_info *info)
-#else	/* 6.2 gave pre_doit the split ops */
+#else
 static int lunatik_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			    struct genl_info *info)
 #endif

@@ -10,7 +10,9 @@ build=${1:-build}
 packages="build-essential dpkg-dev linux-headers-amd64 linux-image-amd64
 	qemu-system-x86 busybox-static lua5.4 liblua5.4-dev libmnl-dev cmake
 	googletest libgtest-dev pkg-config kmod util-linux iproute2 patch
-	xz-utils"
+	xz-utils
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-source-6.12 bc bison flex libelf-dev libssl-dev"
 
 missing=""
 for pkg in $packages; do

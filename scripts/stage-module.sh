@@ -1,19 +1,20 @@
 #!/bin/sh
-# Stages BUILD/module, the Kbuild external-module directory: real
+# Stages BUILD/module (or another directory), the Kbuild external-module directory: real
 # directories holding one symlink per source file, so that objects land in
 # BUILD/module and never in the source tree. Lua's sources come from
 # BUILD/lua-src (scripts/deps.sh); a file with a kernel/port/NAME.patch
 # is a copy with that patch applied. Idempotent and fast: only what changed
 # is redone, and links to deleted sources are removed.
 #
-# usage: scripts/stage-module.sh BUILD_DIR
+# usage: scripts/stage-module.sh BUILD_DIR [MODULE_DIR]
+# MODULE_DIR defaults to BUILD_DIR/module; one per kernel built for.
 set -eu
 
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
-mod="$build/module"
+mod=${2:-$build/module}
 lua="$build/lua-src/src"
 
 [ -f "$lua/lapi.c" ] || { echo "stage-module: no Lua sources in $lua (run make deps)" >&2; exit 1; }

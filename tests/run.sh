@@ -1,7 +1,11 @@
 #!/bin/bash
 # The whole test suite (make test): host unit tests, host Lua tests, then
-# every tests/vm/*_test.lua in one boot of the VM. Ends with one line
-# "N passed, N failed" and fails if anything failed or nothing ran.
+# the VM tests on each kernel, one boot per kernel: every tests/vm/*_test.lua
+# on Debian's kernels (scripts/kver.sh --all: 6.1, 6.12), a subset on the
+# debug kernel (scripts/debug-kernel.sh), which is several times slower.
+# Prints "RELEASE: N passed, N failed" per kernel, then the total line
+# "N passed, N failed"; fails if anything failed or nothing ran. The module
+# must be built for each kernel (scripts/build-module.sh BUILD --all).
 #
 # usage: tests/run.sh BUILD_DIR
 set -uo pipefail
@@ -66,19 +70,40 @@ if [ ${#host_lua[@]} -gt 0 ]; then
 	count_tap "$log/host-lua.log"
 fi
 
-echo "== VM tests (one boot)"
+# The debug kernel's subset: the API, the hostile chunks, the fuzzer and the
+# stress test (docs/testing.md).
+debug_tests=(api_ kernel_ fuzz stress)
+
+lanes=()
+# run_lane NAME LABEL LUNATIK-VM-OPTIONS... -- RUN-ALL-ARGS...
+run_lane() {
+	local name=$1 label=$2 vm_status passed_before=$passed failed_before=$failed
+	shift 2
+	echo "== VM tests on $label (one boot)"
+	vm/lunatik-vm --build "$build" "$@" 2>&1 | tee "$log/vm-$name.log"
+	vm_status=${PIPESTATUS[0]}
+	count_tap "$log/vm-$name.log"
+	while IFS= read -r line; do
+		note_failure "$name: $line"
+	done < <(grep '^lunatik-vm: FAIL:' "$log/vm-$name.log")
+	if [ "$vm_status" -ne 0 ] && [ "$failed" -eq "$failed_before" ]; then
+		note_failure "$name: the VM run exited with status $vm_status"
+	fi
+	lanes+=("$name: $((passed - passed_before)) passed, $((failed - failed_before)) failed")
+}
+
 # Generous for the whole suite under TCG, but below make test's budget.
-vm/lunatik-vm --build "$build" --timeout 1080 -- tests/vm/run-all.sh 2>&1 |
-	tee "$log/vm.log"
-vm_status=${PIPESTATUS[0]}
-failed_before=$failed
-count_tap "$log/vm.log"
-while IFS= read -r line; do
-	note_failure "$line"
-done < <(grep '^lunatik-vm: FAIL:' "$log/vm.log")
-if [ "$vm_status" -ne 0 ] && [ "$failed" -eq "$failed_before" ]; then
-	note_failure "the VM run exited with status $vm_status"
+for release in $(scripts/kver.sh --all); do
+	run_lane "$release" "$release" --kernel "$release" --timeout 1080 -- \
+		tests/vm/run-all.sh
+done
+if debug_dir=$(scripts/debug-kernel.sh --path) && [ -f "$debug_dir/done" ]; then
+	release=$(cat "$debug_dir/release")
+else
+	release=debug
 fi
+run_lane "$release" "the debug kernel $release" --kernel debug --timeout 2400 -- \
+	tests/vm/run-all.sh --timeout 600 "${debug_tests[@]}"
 
 echo "== summary (logs in $log)"
 for line in "${failures[@]}"; do
@@ -89,5 +114,8 @@ if [ $((passed + failed)) -eq 0 ]; then
 	echo "0 passed, 0 failed"
 	exit 1
 fi
+for line in "${lanes[@]}"; do
+	echo "$line"
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
