@@ -10,7 +10,7 @@ build=${1:-build}
 packages="build-essential dpkg-dev linux-headers-amd64 linux-image-amd64
 	qemu-system-x86 busybox-static lua5.4 liblua5.4-dev libmnl-dev cmake
 	googletest libgtest-dev pkg-config kmod util-linux iproute2 patch
-	xz-utils"
+	xz-utils libedit-dev libcli11-dev nlohmann-json3-dev dkms luarocks"
 
 missing=""
 for pkg in $packages; do

@@ -46,11 +46,12 @@ done
 	link "$root/kernel/$f" "$mod/$f"
 done
 
-mkdir -p "$mod/memory" "$mod/include/uapi/linux"
+mkdir -p "$mod/memory" "$mod/include/uapi/linux" "$mod/include/lunatik"
 for f in "$root"/memory/*.c "$root"/memory/*.h; do
 	[ -e "$f" ] && link "$f" "$mod/memory/$(basename "$f")"
 done
 link "$root/include/uapi/linux/lunatik.h" "$mod/include/uapi/linux/lunatik.h"
+link "$root/include/lunatik/version.h" "$mod/include/lunatik/version.h"
 
 for f in $lua_sources; do
 	link "$lua/$f.c" "$mod/$f.c"
