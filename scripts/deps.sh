@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs what the build, the VM and the tests need, and fetches Lua's
 # sources from Debian's source package. Idempotent: when everything is
 # present it does no network work.

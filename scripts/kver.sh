@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Prints the newest kernel version that has both an image in /boot and a
 # module build tree, so the module is always built for the kernel it boots.
 set -eu

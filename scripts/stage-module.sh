@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Stages BUILD/module, the Kbuild external-module directory: real
 # directories holding one symlink per source file, so that objects land in
 # BUILD/module and never in the source tree. Lua's sources come from

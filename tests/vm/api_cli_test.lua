@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The lunatik command-line tool.
 local t = require'testlib'
 local lunatik = require'lunatik'

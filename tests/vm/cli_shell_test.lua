@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- lunatik shell: piped input evaluated like lua5.4's prompt, and once
 -- through a pseudo-terminal (prompt, history, completion, Ctrl-C).
 local t = require'testlib'
