@@ -51,7 +51,7 @@ struct Args {
   std::vector<std::string> positional;
   std::map<std::string, std::string> options;  // "--json" -> "" for flags
 
-  bool Has(const std::string& name) const { return options.count(name) > 0; }
+  bool Has(const std::string& name) const { return options.contains(name); }
 };
 
 struct Command {
@@ -227,7 +227,8 @@ int CmdNew(const Args& args) {
   std::unique_ptr<Session> session;
   Status status = OpenSession(&session);
   StateInfo info;
-  if (status.ok()) status = session->NewState(args.positional[0], maxalloc, &info);
+  if (status.ok())
+    status = session->NewState(args.positional[0], maxalloc, &info);
   return status.ok() ? 0 : Fail(status);
 }
 
@@ -282,7 +283,8 @@ int CmdClose(const Args& args) {
 int CmdSend(const Args& args) {
   std::string data;
   Status status;
-  const std::string path = args.positional.size() > 1 ? args.positional[1] : "-";
+  const std::string path =
+      args.positional.size() > 1 ? args.positional[1] : "-";
   if (!ReadInput(path, &data, &status)) return Fail(status);
   std::unique_ptr<Session> session;
   status = OpenSession(&session);
@@ -295,7 +297,8 @@ int CmdSend(const Args& args) {
 int CmdRecv(const Args& args) {
   int timeout_ms = -1;
   if (args.Has("--timeout")) {
-    const std::optional<uint64_t> parsed = ParseNumber(args.options.at("--timeout"));
+    const std::optional<uint64_t> parsed =
+        ParseNumber(args.options.at("--timeout"));
     if (!parsed || *parsed > INT32_MAX) {
       return UsageError("--timeout needs a number of milliseconds",
                         FindCommand("recv"));
@@ -304,7 +307,8 @@ int CmdRecv(const Args& args) {
   }
   uint64_t count = 1;
   if (args.Has("--count")) {
-    const std::optional<uint64_t> parsed = ParseNumber(args.options.at("--count"));
+    const std::optional<uint64_t> parsed =
+        ParseNumber(args.options.at("--count"));
     if (!parsed || *parsed == 0) {
       return UsageError("--count needs a positive number", FindCommand("recv"));
     }
@@ -428,37 +432,80 @@ int CmdHelp(const Args& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      {"list", "", "list the states of this network namespace",
-       {kJson}, 0, 0, CmdList},
-      {"new", "NAME", "create a state",
+      {"list",
+       "",
+       "list the states of this network namespace",
+       {kJson},
+       0,
+       0,
+       CmdList},
+      {"new",
+       "NAME",
+       "create a state",
        {{"--maxalloc", "BYTES",
          "memory limit: bytes or 64K, 16M, 1G (default: the module's)"}},
-       1, 1, CmdNew},
-      {"exec", "NAME CODE", "run the Lua code CODE in a state, print results",
-       {kJson}, 2, 2, CmdExec},
-      {"run", "NAME FILE|-", "run a Lua file (- reads stdin) in a state",
-       {}, 2, 2, CmdRun},
+       1,
+       1,
+       CmdNew},
+      {"exec",
+       "NAME CODE",
+       "run the Lua code CODE in a state, print results",
+       {kJson},
+       2,
+       2,
+       CmdExec},
+      {"run",
+       "NAME FILE|-",
+       "run a Lua file (- reads stdin) in a state",
+       {},
+       2,
+       2,
+       CmdRun},
       {"close", "NAME", "destroy a state", {}, 1, 1, CmdClose},
-      {"send", "NAME [FILE|-]",
+      {"send",
+       "NAME [FILE|-]",
        "call the state's receive_callback with the bytes of FILE (default: "
        "stdin)",
-       {}, 1, 2, CmdSend},
-      {"recv", "NAME",
+       {},
+       1,
+       2,
+       CmdSend},
+      {"recv",
+       "NAME",
        "become the state's receiver; write what it sends with netlink.send() "
        "to stdout, as raw bytes",
        {{"--timeout", "MS", "wait at most MS milliseconds for each message"},
         {"--count", "N", "receive N messages (default 1)"}},
-       1, 1, CmdRecv},
-      {"shell", "[NAME]",
+       1,
+       1,
+       CmdRecv},
+      {"shell",
+       "[NAME]",
        "an interactive Lua prompt in a state (default: a fresh one)",
-       {{"--keep", nullptr, "keep the fresh state when the shell ends"}}, 0, 1,
+       {{"--keep", nullptr, "keep the fresh state when the shell ends"}},
+       0,
+       1,
        CmdShell},
-      {"version", "", "print the CLI's and the running module's version",
-       {kJson}, 0, 0, CmdVersion},
-      {"status", "",
-       "is the module loaded; its parameters, limits and states", {kJson}, 0,
-       0, CmdStatus},
-      {"help", "[COMMAND]", "show this text, or a command's", {}, 0, 1,
+      {"version",
+       "",
+       "print the CLI's and the running module's version",
+       {kJson},
+       0,
+       0,
+       CmdVersion},
+      {"status",
+       "",
+       "is the module loaded; its parameters, limits and states",
+       {kJson},
+       0,
+       0,
+       CmdStatus},
+      {"help",
+       "[COMMAND]",
+       "show this text, or a command's",
+       {},
+       0,
+       1,
        CmdHelp},
   };
   return commands;
@@ -468,7 +515,8 @@ std::string Synopsis(const Command& c) {
   std::string text = c.name;
   if (*c.synopsis) text += std::string(" ") + c.synopsis;
   for (const Option& o : c.options) {
-    text += std::string(" [") + o.name + (o.arg ? std::string(" ") + o.arg : "") + "]";
+    text += std::string(" [") + o.name +
+            (o.arg ? std::string(" ") + o.arg : "") + "]";
   }
   return text;
 }
@@ -489,9 +537,11 @@ void PrintCommandHelp(const Command& c, std::ostream& out) {
   if (!c.options.empty()) {
     out << "\noptions:\n";
     for (const Option& o : c.options) {
-      std::string flag = std::string(o.name) + (o.arg ? std::string(" ") + o.arg : "");
-      out << "  " << flag << std::string(flag.size() < 18 ? 18 - flag.size() : 1, ' ')
-          << o.help << '\n';
+      std::string flag =
+          std::string(o.name) + (o.arg ? std::string(" ") + o.arg : "");
+      out << "  " << flag
+          << std::string(flag.size() < 18 ? 18 - flag.size() : 1, ' ') << o.help
+          << '\n';
     }
   }
 }
@@ -520,8 +570,7 @@ int CmdHelp(const Args& args) {
 // "--name=value" and "--name value" both work. Returns false (after printing
 // why) for a bad command line, or when --help was printed (*exit says
 // which).
-bool ParseArgs(const Command& c, std::span<char*> argv, Args* args,
-               int* exit) {
+bool ParseArgs(const Command& c, std::span<char*> argv, Args* args, int* exit) {
   bool options_done = false;
   for (size_t i = 0; i < argv.size(); ++i) {
     std::string arg = argv[i];
@@ -548,8 +597,8 @@ bool ParseArgs(const Command& c, std::span<char*> argv, Args* args,
       if (arg == o.name) option = &o;
     }
     if (option == nullptr) {
-      *exit = UsageError("unknown option '" + arg + "' for '" + c.name + "'",
-                         &c);
+      *exit =
+          UsageError("unknown option '" + arg + "' for '" + c.name + "'", &c);
       return false;
     }
     if (option->arg != nullptr && !value) {
@@ -589,7 +638,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   const Command* c = FindCommand(name);
-  if (c == nullptr) return UsageError("unknown command '" + name + "'", nullptr);
+  if (c == nullptr)
+    return UsageError("unknown command '" + name + "'", nullptr);
   Args args;
   int exit = 0;
   if (!ParseArgs(*c, std::span<char*>(argv + 2, argv + argc), &args, &exit)) {

@@ -3,7 +3,6 @@
 #include "cli/shell.h"
 
 #include <editline/readline.h>
-#include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -36,7 +35,7 @@ constexpr std::string_view kEofMark = "<eof>";
 // Ctrl-C presses since the last look; set by the SIGINT handler.
 volatile sig_atomic_t g_interrupts = 0;
 
-void OnInterrupt(int) { g_interrupts = g_interrupts + 1; }
+void OnInterrupt(int /*signal*/) { g_interrupts = g_interrupts + 1; }
 
 // SIGINT without SA_RESTART: a read() waiting at the prompt returns EINTR,
 // so ReadChar sees the press at once. liblunatik retries its own calls.
@@ -112,10 +111,9 @@ Status Classify(Session* session, const std::string& state,
     *form = Form::kStatement;
   } else {
     *error = result.values.size() > 1 ? result.values[1].ToString() : "";
-    const bool incomplete =
-        error->size() >= kEofMark.size() &&
-        error->compare(error->size() - kEofMark.size(), kEofMark.size(),
-                       kEofMark) == 0;
+    const bool incomplete = error->size() >= kEofMark.size() &&
+                            error->compare(error->size() - kEofMark.size(),
+                                           kEofMark.size(), kEofMark) == 0;
     *form = incomplete ? Form::kIncomplete : Form::kSyntaxError;
   }
   return Status::OK();
@@ -134,11 +132,15 @@ std::vector<std::string> Candidates(const std::string& text) {
       cut == std::string::npos ? text : text.substr(cut + 1);
   const std::string query =
       "local t = _ENV\n"
-      "for k in (" + LuaQuote(path) + "):gmatch('[^.:]+') do\n"
+      "for k in (" +
+      LuaQuote(path) +
+      "):gmatch('[^.:]+') do\n"
       "  if type(t) ~= 'table' then return '' end\n"
       "  t = rawget(t, k)\n"
       "end\n"
-      "local p, seen, out = " + LuaQuote(prefix) + ", {}, {}\n"
+      "local p, seen, out = " +
+      LuaQuote(prefix) +
+      ", {}, {}\n"
       "local function add(u)\n"
       "  if type(u) ~= 'table' then return end\n"
       "  for k in next, u do\n"
@@ -224,7 +226,7 @@ class LineReader {
   }
 
   // Reads one line into *line. Returns false at end of input.
-  bool Read(const char* prompt, std::string* line) {
+  bool Read(const char* prompt, std::string* line) const {
     if (!interactive_) return static_cast<bool>(std::getline(std::cin, *line));
     char* text = readline(prompt);
     if (text == nullptr) return false;
@@ -249,20 +251,19 @@ void PrintBanner(const StateInfo& info, bool fresh) {
   uname(&uts);
   std::cout << "Lunatik " << LUNATIK_VERSION << ": Lua 5.4 in Linux "
             << uts.release << ", " << (fresh ? "fresh " : "") << "state '"
-            << info.name << "' (memory limit " << info.maxalloc
-            << " bytes).\n"
+            << info.name << "' (memory limit " << info.maxalloc << " bytes).\n"
             << "Numbers are integers: 7 // 2 == 3, 7 / 2 == 3, 1.5 is an "
                "error (docs/kernel-lua.md).\n"
             << "Tab completes names; Ctrl-D, or Ctrl-C twice, exits.\n";
 }
 
 // Finds or creates the state; *fresh says whether this shell made it.
-Status OpenState(Session* session, const ShellOptions& options,
-                 StateInfo* info, bool* fresh) {
+Status OpenState(Session* session, const ShellOptions& options, StateInfo* info,
+                 bool* fresh) {
   *fresh = options.name.empty();
   if (*fresh) {
-    return session->NewState("shell-" + std::to_string(getpid()),
-                             std::nullopt, info);
+    return session->NewState("shell-" + std::to_string(getpid()), std::nullopt,
+                             info);
   }
   Status status = session->GetState(options.name, info);
   if (status.code() == ENOENT) {
@@ -357,7 +358,12 @@ int RunShell(Session* session, const ShellOptions& options) {
       // Lua 5.1's "=expr", still what many people type.
       if (line[0] == '=') line = "return " + line.substr(1);
     }
-    chunk = more ? chunk + "\n" + line : line;
+    if (more) {
+      chunk += '\n';
+      chunk += line;
+    } else {
+      chunk = line;
+    }
 
     Form form = Form::kStatement;
     std::string error;

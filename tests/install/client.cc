@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // A client of the installed liblunatik, built with lunatik.pc.
-#include <iostream>
 #include <lunatik/session.h>
+
+#include <iostream>
 int main() {
   std::unique_ptr<lunatik::Session> session;
   lunatik::Status status = lunatik::Session::Open(&session);
