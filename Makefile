@@ -1,11 +1,14 @@
+# SPDX-License-Identifier: MIT
 # Lunatik: `make run` and `make test` are all a fresh Debian 12 machine
 # needs (as root). Every target first installs what is missing.
 
 BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps module modules debug-kernel user install test run bench fuzz \
-	clean
+.PHONY: all deps module modules debug-kernel user install uninstall test run \
+	bench fuzz clean
 
 all: deps
 	$(MAKE) --no-print-directory module user
@@ -31,10 +34,24 @@ user: deps
 	@cmake -S . -B $(BUILD)/user -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD)/user -j $(JOBS)
 
-# lunatik.so and memory.so where Debian's lua5.4 finds them
-# (/usr/local/lib/lua/5.4), the CLI in /usr/local/bin.
+# Into DESTDIR/PREFIX: lunatik.so and memory.so where Debian's lua5.4
+# finds them (PREFIX/lib/lua/5.4), liblunatik.a, its headers and
+# lunatik.pc, the CLI and its man page; the module's sources with a
+# dkms.conf in DESTDIR/usr/src/lunatik-VERSION.
 install: user
-	@cmake --install $(BUILD)/user --prefix /usr/local
+	@cmake -S . -B $(BUILD)/user -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)/user
+	@scripts/install-dkms.sh install $(BUILD) $(DESTDIR)
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/lunatik \
+		$(DESTDIR)$(PREFIX)/share/man/man1/lunatik.1 \
+		$(DESTDIR)$(PREFIX)/lib/lua/5.4/lunatik.so \
+		$(DESTDIR)$(PREFIX)/lib/lua/5.4/memory.so \
+		$(DESTDIR)$(PREFIX)/lib/liblunatik.a \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/lunatik.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/lunatik
+	@scripts/install-dkms.sh uninstall $(BUILD) $(DESTDIR)
 
 test: all
 	@scripts/build-module.sh $(BUILD) --all

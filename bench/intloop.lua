@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Integer-only Lua workload for comparing interpreters: arithmetic loops,
 -- table inserts and reads, string building. It uses no floats (kernel Lua
 -- has none) and returns a checksum so every interpreter can be checked to

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # `make bench`: builds the user-space Lua interpreters the benchmarks compare
 # against, boots the VM once with the module and runs bench/lunatik-bench
 # there, which prints one table (docs/benchmarks.md explains it). A copy of

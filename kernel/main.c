@@ -7,6 +7,7 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <uapi/linux/lunatik.h>
+#include <lunatik/version.h>
 
 #include "netlink.h"
 #include "registry.h"
@@ -50,3 +51,4 @@ module_exit(lunatik_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Lua states in the kernel, driven from user space");
 MODULE_ALIAS_GENL_FAMILY(LUNATIK_GENL_NAME);
+MODULE_VERSION(LUNATIK_VERSION);

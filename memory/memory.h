@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * memory: writable byte arrays for Lua (the lua-memory interface).
  *

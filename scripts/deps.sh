@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs what the build, the VM and the tests need, and fetches Lua's
 # sources from Debian's source package. Idempotent: when everything is
 # present it does no network work.
@@ -10,7 +11,7 @@ build=${1:-build}
 packages="build-essential dpkg-dev linux-headers-amd64 linux-image-amd64
 	qemu-system-x86 busybox-static lua5.4 liblua5.4-dev libmnl-dev cmake
 	googletest libgtest-dev pkg-config kmod util-linux iproute2 patch
-	xz-utils
+	xz-utils libedit-dev nlohmann-json3-dev dkms luarocks python3
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.12 bc bison flex libelf-dev libssl-dev"
 

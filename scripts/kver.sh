@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The kernels the module is built for and tested on, by release (uname -r).
 # Each has both an image in /boot and a module build tree.
 #

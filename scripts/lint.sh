@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Static checks of the project's own user-space code; exits non-zero on any
 # finding.
 #   scripts/lint.sh BUILD    BUILD: a CMake build dir with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Stages BUILD/module (or another directory), the Kbuild external-module directory: real
 # directories holding one symlink per source file, so that objects land in
 # BUILD/module and never in the source tree. Lua's sources come from
@@ -47,11 +48,12 @@ done
 	link "$root/kernel/$f" "$mod/$f"
 done
 
-mkdir -p "$mod/memory" "$mod/include/uapi/linux"
+mkdir -p "$mod/memory" "$mod/include/uapi/linux" "$mod/include/lunatik"
 for f in "$root"/memory/*.c "$root"/memory/*.h; do
 	[ -e "$f" ] && link "$f" "$mod/memory/$(basename "$f")"
 done
 link "$root/include/uapi/linux/lunatik.h" "$mod/include/uapi/linux/lunatik.h"
+link "$root/include/lunatik/version.h" "$mod/include/lunatik/version.h"
 
 # patched SOURCE PATCH DEST: DEST is a copy of SOURCE with PATCH applied,
 # remade when SOURCE or PATCH is newer.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The memory module in the host's lua5.4: every case of
 -- tests/lua/memory_cases.lua as one TAP test, then checks that need floats
 -- or Lua's own string.pack, which a kernel state lacks.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Cases for the memory module, as one chunk that runs anywhere the module
 -- does: in lua5.4 on the host (tests/host/memory_test.lua) and inside a
 -- kernel state (tests/vm/memory_kernel_test.lua). It uses only memory and

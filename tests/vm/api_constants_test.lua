@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- lunatik.* constants: the UAPI limits, and maxstates as the running
 -- module reports it.
 local t = require'testlib'

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The data API: state:send() into receive_callback, netlink.send() back to
 -- state:receive(), per-state queues, timeouts, and the receiver rule.
 local t = require'testlib'

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Privilege and network namespaces: an unprivileged caller is refused and
 -- changes nothing; states are per network namespace.
 local t = require'testlib'

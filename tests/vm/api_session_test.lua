@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Sessions: opening, getfd, tostring, close, garbage collection, and what
 -- happens to state handles when their session closes.
 local t = require'testlib'

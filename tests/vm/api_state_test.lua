@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- States: newstate, getstate, list, dostring, close, getname, getmaxalloc,
 -- getcurralloc, and every refusal with its message.
 local t = require'testlib'

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- poll() on a session's descriptor: lunatik-poll-check (tests/poll/) waits
 -- for data from several states at once; each of its checks becomes a test
 -- here. Then session:getfd() from Lua.

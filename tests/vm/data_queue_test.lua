@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The data queue from the kernel: netlink.send() until the receiver's
 -- queue is full (every accepted message arrives once, in order), sends with
 -- no receiver, and receive_callbacks that misbehave.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Runs lunatik-fuzz (tests/fuzz) for a bounded number of messages. The
 -- fuzzer checks every answer and the absence of leaked states itself; the
 -- VM harness fails the run on any oops or warning in the kernel log.

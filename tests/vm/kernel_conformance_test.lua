@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Kernel Lua follows Lua 5.4 with integer numbers (docs/kernel-lua.md):
 -- arithmetic, strings, tables, closures, coroutines, metatables, errors,
 -- utf8, the garbage collector and load.

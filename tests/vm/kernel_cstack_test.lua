@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Deep recursion through C, through the parser and through coroutines
 -- ends in a Lua error, never in a kernel stack overflow, and the state
 -- stays usable (limits: docs/kernel-lua.md).

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Error messages name the chunk (its codename, or 'lua in kernel') and the
 -- line, and carry a traceback.
 local t = require'testlib'

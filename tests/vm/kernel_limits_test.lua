@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The memory limit: a state never holds more than maxalloc bytes, running
 -- out is an ordinary Lua error, and the state stays usable.
 local t = require'testlib'

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Code that never ends is stopped by the time budget (the module
 -- parameter timeout_ms, 5000 ms by default) with an error, also inside C
 -- loops that never reach a Lua instruction; the state stays usable.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The memory module inside a kernel state: runs every case of
 -- tests/lua/memory_cases.lua there (one TAP test per case), then checks
 -- that memories cross between user space and the kernel intact.

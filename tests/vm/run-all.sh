@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Runs Lua test files, each in its own lua5.4 process with a time limit, and
 # prints their TAP lines prefixed with the file's name, then a summary.
 # Meant to run inside the VM (vm/lunatik-vm -- tests/vm/run-all.sh); tests/run.sh
@@ -18,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 per_file_timeout=240
 
 usage() {
-	sed -n '7,10s/^# \{0,1\}//p' "$0"
+	sed -n '8,11s/^# \{0,1\}//p' "$0"
 }
 
 files=()

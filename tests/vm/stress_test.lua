@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Stress: several lua5.4 processes hammer the module at once for a bounded
 -- time. Churners create, run code in and close their own states; a lister
 -- lists; a getter looks up states that come and go; a runner runs long

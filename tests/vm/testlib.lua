@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- A minimal test harness for the VM suite. Each test file does
 --   local t = require'testlib'
 --   t.test('what it checks', function() ... end)
