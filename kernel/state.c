@@ -69,29 +69,47 @@ static struct lunatik_runtime *lunatik_runtime(lua_State *L)
 	return ud;
 }
 
-/* Starts the time budget of a chunk, a callback or the finalizers. */
-static void lunatik_start(struct lunatik_runtime *rt)
-{
-	rt->timeout_ms = READ_ONCE(lunatik_timeout_ms);
-	rt->deadline = jiffies + msecs_to_jiffies(rt->timeout_ms);
-}
-
-void lunatik_checkpoint(lua_State *L)
-{
-	struct lunatik_runtime *rt;
-
-	cond_resched();
-	if (fatal_signal_pending(current))
-		luaL_error(L, "interrupted: the calling process got a fatal signal");
-	rt = lunatik_runtime(L);
-	if (rt->timeout_ms && time_after(jiffies, rt->deadline))
-		luaL_error(L, "timeout: chunk ran for more than %d ms",
-			   rt->timeout_ms);
-}
-
 static void lunatik_hook(lua_State *L, lua_Debug *ar)
 {
 	lunatik_checkpoint(L);
+}
+
+/* Starts the time budget of a chunk, a callback or the finalizers. */
+static void lunatik_start(struct lunatik_runtime *rt, lua_State *L)
+{
+	rt->timeout_ms = READ_ONCE(lunatik_timeout_ms);
+	rt->deadline = jiffies + msecs_to_jiffies(rt->timeout_ms);
+	lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, LUNATIK_HOOK_COUNT);
+}
+
+/*
+ * Once the budget is spent, the thread's count hook runs on every
+ * instruction: a pcall that caught the error returns into Lua code, which
+ * raises again at once, until the error leaves the chunk. (Counting to
+ * 1000 again would let a loop around pcall catch every error, for ever.)
+ * A thread that kept that count from a chunk that ended gets its usual
+ * count back at its first checkpoint within budget.
+ */
+void lunatik_checkpoint(lua_State *L)
+{
+	struct lunatik_runtime *rt = lunatik_runtime(L);
+	bool killed;
+
+	cond_resched();
+	killed = fatal_signal_pending(current);
+	if (likely(!killed && !(rt->timeout_ms &&
+				time_after(jiffies, rt->deadline)))) {
+		if (unlikely(lua_gethookcount(L) != LUNATIK_HOOK_COUNT))
+			lua_sethook(L, lunatik_hook, LUA_MASKCOUNT,
+				    LUNATIK_HOOK_COUNT);
+		return;
+	}
+	lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, 1);
+	if (killed)
+		luaL_error(L, "interrupted: the calling process got a fatal signal");
+	else
+		luaL_error(L, "timeout: chunk ran for more than %d ms",
+			   rt->timeout_ms);
 }
 
 /*
@@ -386,8 +404,7 @@ struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
 	if (!L)
 		goto err;
 	lua_atpanic(L, lunatik_panic);
-	lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, LUNATIK_HOOK_COUNT);
-	lunatik_start(rt);
+	lunatik_start(rt, L);
 	lua_pushcfunction(L, lunatik_openlibs);
 	lua_pushlightuserdata(L, s);
 	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
@@ -410,7 +427,8 @@ void lunatik_state_get(struct lunatik_state *s)
 static void lunatik_close(struct lunatik_state *s)
 {
 	if (s->L) {
-		lunatik_start(container_of(s, struct lunatik_runtime, state));
+		lunatik_start(container_of(s, struct lunatik_runtime, state),
+			      s->L);
 		lua_close(s->L);
 		s->L = NULL;
 	}
@@ -586,7 +604,7 @@ static lua_State *lunatik_enter(struct lunatik_state *s, int *err)
 		*err = -ENOENT;
 		return NULL;
 	}
-	lunatik_start(container_of(s, struct lunatik_runtime, state));
+	lunatik_start(container_of(s, struct lunatik_runtime, state), s->L);
 	return s->L;
 }
 

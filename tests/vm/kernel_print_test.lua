@@ -65,7 +65,7 @@ end)
 
 t.test('a print loop is rate limited and says how much it suppressed', function()
   local before = kmsg_lines('kernel_print: ')
-  local ok, err = st:dostring('for i = 1, 100000 do print("line", i) end return 1')
+  local ok, err = st:dostring('for i = 1, 1000 do print("line", i) end return 1')
   t.eq(ok, true, tostring(err))
   local logged = kmsg_lines('kernel_print: ') - before
   t.ok(logged <= 200, logged .. ' lines logged')
