@@ -2,12 +2,17 @@
 
 #include "cli/shell.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace lunatik::cli {
 
@@ -15,6 +20,30 @@ namespace {
 
 // Errors read "stdin:1: ..." as in Lua's own REPL.
 constexpr std::string_view kShellCodeName = "stdin";
+
+// Turns Ctrl-C into a cancel of whatever runs in state `name`: SIGINT is
+// blocked in every thread and taken by one that waits for it and sends the
+// cancel on a session of its own, since the shell's session is busy
+// waiting for the chunk's reply. Returns false when that is not possible;
+// Ctrl-C then ends the shell as usual.
+bool CancelOnInterrupt(std::string_view name) {
+  std::unique_ptr<Session> canceller;
+  if (!Session::Open(&canceller).ok()) return false;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return false;
+  std::thread([canceller = std::move(canceller), name = std::string(name),
+               set] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      const Status status = canceller->Cancel(name);
+      if (!status.ok()) std::cerr << "\n" << status.message() << '\n';
+    }
+  }).detach();
+  return true;
+}
 
 }  // namespace
 
@@ -43,9 +72,12 @@ int RunShell(Session* session, std::string_view name) {
     return 1;
   }
   const bool interactive = isatty(STDIN_FILENO);
+  const bool cancels = CancelOnInterrupt(name);
   if (interactive) {
     std::cout << "Lua in the kernel, state '" << info.name
-              << "'. End with Ctrl-D.\n";
+              << "'. End with Ctrl-D"
+              << (cancels ? "; Ctrl-C interrupts a running chunk.\n"
+                          : ".\n");
   }
   bool failed = false;
   std::string line;

@@ -21,7 +21,8 @@ bool PrintChunkResult(const ChunkResult& result);
 // which is created when it does not exist. A line starting with '=' runs as
 // "return" followed by the rest. Prompts only when stdin is a terminal.
 // Returns the process exit code: 1 when a line failed and stdin is not a
-// terminal, else 0.
+// terminal, else 0. Ctrl-C (SIGINT) interrupts the chunk that runs, which
+// then fails with "interrupted", and the shell goes on.
 int RunShell(Session* session, std::string_view name);
 
 }  // namespace lunatik::cli

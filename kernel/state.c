@@ -51,11 +51,11 @@ static struct lunatik_runtime *lunatik_runtime(lua_State *L)
 	return ud;
 }
 
-/* Starts the time budget of a chunk, a callback or the finalizers. */
-static void lunatik_start(struct lunatik_runtime *rt)
+/* Starts a time budget of @ms for a chunk, a callback or the finalizers. */
+static void lunatik_start(struct lunatik_runtime *rt, unsigned int ms)
 {
-	rt->timeout_ms = READ_ONCE(lunatik_timeout_ms);
-	rt->deadline = jiffies + msecs_to_jiffies(rt->timeout_ms);
+	rt->timeout_ms = ms;
+	rt->deadline = jiffies + msecs_to_jiffies(ms);
 }
 
 void lunatik_checkpoint(lua_State *L)
@@ -63,9 +63,9 @@ void lunatik_checkpoint(lua_State *L)
 	struct lunatik_runtime *rt;
 
 	cond_resched();
-	if (fatal_signal_pending(current))
-		luaL_error(L, "interrupted: the calling process got a fatal signal");
 	rt = lunatik_runtime(L);
+	if (READ_ONCE(rt->state.interrupt))
+		luaL_error(L, "interrupted");
 	if (rt->timeout_ms && time_after(jiffies, rt->deadline))
 		luaL_error(L, "timeout: chunk ran for more than %d ms",
 			   rt->timeout_ms);
@@ -330,7 +330,7 @@ struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
 		goto err;
 	lua_atpanic(L, lunatik_panic);
 	lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, LUNATIK_HOOK_COUNT);
-	lunatik_start(rt);
+	lunatik_start(rt, READ_ONCE(lunatik_timeout_ms));
 	lua_pushcfunction(L, lunatik_openlibs);
 	lua_pushlightuserdata(L, s);
 	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
@@ -349,11 +349,13 @@ void lunatik_state_get(struct lunatik_state *s)
 	kref_get(&s->kref);
 }
 
-/* Closes the interpreter; finalizers (__gc) run under a new time budget. */
-static void lunatik_close(struct lunatik_state *s)
+/* Closes the interpreter; finalizers (__gc) run under a budget of @ms. */
+static void lunatik_close(struct lunatik_state *s, unsigned int ms)
 {
 	if (s->L) {
-		lunatik_start(container_of(s, struct lunatik_runtime, state));
+		/* What interrupted the last chunk must not end its finalizers. */
+		WRITE_ONCE(s->interrupt, false);
+		lunatik_start(container_of(s, struct lunatik_runtime, state), ms);
 		lua_close(s->L);
 		s->L = NULL;
 	}
@@ -364,7 +366,7 @@ static void lunatik_release(struct kref *kref)
 	struct lunatik_state *s = container_of(kref, struct lunatik_state,
 					       kref);
 
-	lunatik_close(s);
+	lunatik_close(s, READ_ONCE(lunatik_timeout_ms));
 	kfree(container_of(s, struct lunatik_runtime, state));
 }
 
@@ -373,10 +375,10 @@ void lunatik_state_put(struct lunatik_state *s)
 	kref_put(&s->kref, lunatik_release);
 }
 
-void lunatik_state_close(struct lunatik_state *s)
+void lunatik_state_close(struct lunatik_state *s, unsigned int budget_ms)
 {
 	mutex_lock(&s->lock);
-	lunatik_close(s);
+	lunatik_close(s, budget_ms);
 	mutex_unlock(&s->lock);
 }
 
@@ -520,16 +522,14 @@ static int lunatik_error(lua_State *L, struct lunatik_reply *reply)
 /* Takes s->lock for running Lua; returns the interpreter or NULL. */
 static lua_State *lunatik_enter(struct lunatik_state *s, int *err)
 {
-	if (mutex_lock_killable(&s->lock)) {
-		*err = -EINTR;
-		return NULL;
-	}
+	mutex_lock(&s->lock);
 	if (!s->L) {
 		mutex_unlock(&s->lock);
 		*err = -ENOENT;
 		return NULL;
 	}
-	lunatik_start(container_of(s, struct lunatik_runtime, state));
+	lunatik_start(container_of(s, struct lunatik_runtime, state),
+		      READ_ONCE(lunatik_timeout_ms));
 	return s->L;
 }
 

@@ -13,6 +13,8 @@
 #include <linux/types.h>
 #include <uapi/linux/lunatik.h>
 
+#include "executor.h"
+
 struct lua_State;
 struct net;
 struct sock;
@@ -20,6 +22,7 @@ struct sock;
 /* A reassembly buffer for a chunk sent in fragments (netlink.c). */
 struct lunatik_upload {
 	struct mutex lock;
+	bool dead;		/* retired: takes no new upload */
 	u32 portid;		/* socket sending it; 0 when none */
 	u32 total;
 	u32 received;
@@ -36,6 +39,8 @@ struct lunatik_state {
 	size_t maxalloc;
 	size_t curralloc;	/* exact; read without the lock with READ_ONCE */
 	struct net *net;	/* not a counted reference: states die with it */
+	/* Set by the executor to stop the running code at a checkpoint. */
+	bool interrupt;
 	/*
 	 * Owned by netlink.c and registry.c, which initialize them before
 	 * the state is published; state.c never touches them.
@@ -45,7 +50,9 @@ struct lunatik_state {
 		spinlock_t lock;
 		struct sock *sk;	/* counted reference; NULL: none */
 		u32 portid;
+		bool dead;	/* retired: takes no new receiver */
 	} receiver;		/* where netlink.send() unicasts */
+	struct lunatik_executor exec;	/* runs the state's code */
 	struct list_head node;	/* registry: in creation order, for dumps */
 	struct hlist_node hnode; /* registry: by name */
 };
@@ -73,11 +80,11 @@ void lunatik_state_get(struct lunatik_state *s);
 void lunatik_state_put(struct lunatik_state *s);
 
 /*
- * Destroys the interpreter, waiting for a chunk running in it to end.
- * Later calls to run functions return -ENOENT. Does not touch the upload
- * or receiver fields: their owner releases them.
+ * Destroys the interpreter, waiting for a chunk running in it to end; its
+ * finalizers get @budget_ms. Later calls to run functions return -ENOENT.
+ * Does not touch the upload, receiver or executor: their owners do.
  */
-void lunatik_state_close(struct lunatik_state *s);
+void lunatik_state_close(struct lunatik_state *s, unsigned int budget_ms);
 
 /*
  * Runs a text chunk. Returns 0 with @reply filled, -ENOENT if the state is
@@ -101,8 +108,7 @@ struct lunatik_data {
 /*
  * Calls the global receive_callback(mem) with a copy of @data. Returns 0
  * with @reply filled (no values on success; lua_error when the callback is
- * missing or raised), -ENOENT if closed, -EINTR when killed while waiting
- * for the lock, -ENOMEM. Takes s->lock.
+ * missing or raised), -ENOENT if closed, -ENOMEM. Takes s->lock.
  */
 int lunatik_state_send(struct lunatik_state *s,
 		       const struct lunatik_data *data,
