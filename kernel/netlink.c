@@ -84,6 +84,7 @@ static const struct nla_policy send_policy[LUNATIK_ATTR_MAX + 1] = {
 static const struct nla_policy limits_policy[LUNATIK_ATTR_MAX + 1] = {};
 
 static struct genl_family lunatik_family;
+static const struct lunatik_state_ops lunatik_state_ops;
 
 /*
  * Running code in the kernel is for root only, whatever the namespace:
@@ -267,7 +268,8 @@ static int lunatik_newstate(struct sk_buff *unused, struct genl_info *info)
 		}
 	}
 
-	s = lunatik_state_new(nla_data(name), maxalloc, genl_info_net(info));
+	s = lunatik_state_new(nla_data(name), maxalloc, genl_info_net(info),
+			      &lunatik_state_ops);
 	if (IS_ERR(s)) {
 		GENL_SET_ERR_MSG(info, "not enough memory for a new state");
 		return PTR_ERR(s);
@@ -516,15 +518,18 @@ static struct lunatik_request *to_request(struct lunatik_job *job)
 	return container_of(job, struct lunatik_request, job);
 }
 
-/* Answers the request as netlink_rcv_skb() would have: ack or error. */
+/*
+ * Ends the answer: an ack or error, with or without NLM_F_ACK, since the
+ * answer may come after those of later requests and the client needs to
+ * know when this one is over.
+ */
 static void request_ack(struct lunatik_request *req, int err,
 			const struct netlink_ext_ack *extack)
 {
 	if (READ_ONCE(req->job.orphan))
 		return;
-	if (err || req->nlh->nlmsg_flags & NLM_F_ACK)
-		/* Takes a plain pointer, but only reads the header. */
-		netlink_ack(req->skb, (struct nlmsghdr *)req->nlh, err, extack);
+	/* Takes a plain pointer, but only reads the header. */
+	netlink_ack(req->skb, (struct nlmsghdr *)req->nlh, err, extack);
 }
 
 static void request_abort(struct lunatik_job *job, int err, const char *msg)
@@ -689,8 +694,15 @@ static int lunatik_dostring(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[LUNATIK_ATTR_CODE_TOTAL] ||
 	    info->attrs[LUNATIK_ATTR_CODE_OFFSET]) {
 		err = take_fragment(s, info, &code, &len, codename);
-		if (err <= 0)
+		if (err < 0)
 			goto out;
+		if (err == 0) {
+			/* Acked with or without NLM_F_ACK, as the last is. */
+			netlink_ack(skb, (struct nlmsghdr *)info->nlhdr, 0,
+				    info->extack);
+			err = LUNATIK_QUEUED;
+			goto out;
+		}
 	} else {
 		len = nla_len(codeattr);
 	}
@@ -818,8 +830,9 @@ static int put_data_chunks(struct sk_buff *skb, const char *data, size_t len)
 	return 0;
 }
 
-int lunatik_netlink_send(struct lunatik_state *s, const void *data,
-			 size_t len)
+/* netlink.send(): see struct lunatik_state_ops. */
+static int lunatik_netlink_send(struct lunatik_state *s, const void *data,
+				size_t len)
 {
 	size_t namelen = strlen(s->name) + 1;
 	struct sk_buff *skb;
@@ -868,6 +881,10 @@ out:
 	sock_put(sk);
 	return err ? err : len;
 }
+
+static const struct lunatik_state_ops lunatik_state_ops = {
+	.send = lunatik_netlink_send,
+};
 
 static const struct genl_ops lunatik_ops[] = {
 	{

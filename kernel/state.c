@@ -247,7 +247,7 @@ static int lunatik_netlink_sendlua(lua_State *L)
 				(lua_Integer)len, LUNATIK_DATA_MAXSIZE);
 		return 2;
 	}
-	ret = lunatik_netlink_send(s, data, len);
+	ret = s->ops->send(s, data, len);
 	switch (ret) {
 	case -ENOTCONN:
 		lua_pushliteral(L, "no receiver");
@@ -309,7 +309,8 @@ static int lunatik_openlibs(lua_State *L)
 }
 
 struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
-					struct net *net)
+					struct net *net,
+					const struct lunatik_state_ops *ops)
 {
 	struct lunatik_runtime *rt;
 	struct lunatik_state *s;
@@ -324,6 +325,7 @@ struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
 	strscpy(s->name, name, sizeof(s->name));
 	s->maxalloc = maxalloc;
 	s->net = net;
+	s->ops = ops;
 
 	L = lua_newstate(lunatik_alloc, rt);
 	if (!L)

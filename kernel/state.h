@@ -39,6 +39,7 @@ struct lunatik_state {
 	size_t maxalloc;
 	size_t curralloc;	/* exact; read without the lock with READ_ONCE */
 	struct net *net;	/* not a counted reference: states die with it */
+	const struct lunatik_state_ops *ops;
 	/* Set by the executor to stop the running code at a checkpoint. */
 	bool interrupt;
 	/*
@@ -71,11 +72,25 @@ struct lunatik_reply {
 };
 
 /*
+ * What a state's Lua code reaches outside state.c, given by its creator so
+ * that state.c depends on nothing above it.
+ *
+ * @send: called by the Lua function netlink.send() with s->lock held:
+ *	queues @data for the state's receiver. Returns @len, or -ENOTCONN
+ *	when no receiver is registered or its socket is gone, -ENOBUFS when
+ *	its queue is full, -ENOMEM.
+ */
+struct lunatik_state_ops {
+	int (*send)(struct lunatik_state *s, const void *data, size_t len);
+};
+
+/*
  * Creates a state with its libraries open. Returns ERR_PTR(-ENOMEM) when
  * memory or @maxalloc do not suffice. The caller gets one reference.
  */
 struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
-					struct net *net);
+					struct net *net,
+					const struct lunatik_state_ops *ops);
 void lunatik_state_get(struct lunatik_state *s);
 void lunatik_state_put(struct lunatik_state *s);
 
@@ -113,15 +128,6 @@ struct lunatik_data {
 int lunatik_state_send(struct lunatik_state *s,
 		       const struct lunatik_data *data,
 		       struct lunatik_reply *reply);
-
-/*
- * Implemented by netlink.c, called by the Lua function netlink.send() with
- * s->lock held: queues @data for the state's receiver. Returns @len, or
- * -ENOTCONN when no receiver is registered or its socket is gone, -ENOBUFS
- * when its queue is full, -ENOMEM.
- */
-int lunatik_netlink_send(struct lunatik_state *s, const void *data,
-			 size_t len);
 
 /* Module parameters (main.c). */
 extern unsigned int lunatik_maxstates;

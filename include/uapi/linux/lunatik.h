@@ -17,11 +17,12 @@
  * a worker of its own that runs its requests (LUNATIK_CMD_DOSTRING and
  * LUNATIK_CMD_SEND) one at a time, in the order they arrived; different
  * states run in parallel. Those two commands are answered by the worker
- * once the code ended, with the request's sequence number, exactly as
- * the other commands are: the reply (if any), then an NLMSG_ERROR (0 only
- * when NLM_F_ACK was set). Answers to requests sent without waiting may
- * therefore come back in another order than the requests: match them by
- * sequence number. At most 256 requests wait for one state; more get
+ * once the code ended, with the request's sequence number: the reply (if
+ * any), then always an NLMSG_ERROR, 0 on success, whether NLM_F_ACK was
+ * set or not (each fragment of a chunk is acked the same way). Answers to
+ * requests sent without waiting may come back in another order than the
+ * requests: match them by sequence number; that NLMSG_ERROR says the
+ * request is over. At most 256 requests wait for one state; more get
  * -EBUSY. When the requesting socket closes, its waiting requests are
  * dropped and its running chunk is interrupted.
  *
