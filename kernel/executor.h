@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Where a state's Lua code runs: a work item of its own on the module's
- * unbound workqueue, fed by a FIFO of jobs. One job runs at a time per
+ * per-CPU, CPU-intensive workqueue, fed by a FIFO of jobs. One job runs at a time per
  * state; different states run in parallel. The generic netlink handlers
  * only queue jobs, so no Lua runs under genetlink's locks.
  */
