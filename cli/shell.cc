@@ -76,8 +76,7 @@ int RunShell(Session* session, std::string_view name) {
   if (interactive) {
     std::cout << "Lua in the kernel, state '" << info.name
               << "'. End with Ctrl-D"
-              << (cancels ? "; Ctrl-C interrupts a running chunk.\n"
-                          : ".\n");
+              << (cancels ? "; Ctrl-C interrupts a running chunk.\n" : ".\n");
   }
   bool failed = false;
   std::string line;

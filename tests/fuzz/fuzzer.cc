@@ -10,10 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <set>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -341,7 +341,8 @@ Request Fuzzer::ValidRequest() {
       return Fragment(AnyState(), chunk, 0, chunk.size(), total);
     }
     case 8:
-      if (rng_.OneIn(2)) return Make(LUNATIK_CMD_CANCEL, {NameAttr(AnyState())});
+      if (rng_.OneIn(2))
+        return Make(LUNATIK_CMD_CANCEL, {NameAttr(AnyState())});
       [[fallthrough]];
     default: {
       static const char* kTargets[] = {"fz-cb", "fz-echo", "fz-base",
@@ -814,9 +815,8 @@ void Fuzzer::ScenarioDefaultBuffer() {
   for (const size_t size : {size_t{100}, size_t{LUNATIK_DATA_MAXSIZE}}) {
     std::vector<Attr> attrs = {NameAttr("fz-echo")};
     for (size_t at = 0; at < size; at += chunk.size()) {
-      attrs.push_back(
-          {LUNATIK_ATTR_DATA, chunk.substr(0, std::min(chunk.size(),
-                                                       size - at))});
+      attrs.push_back({LUNATIK_ATTR_DATA,
+                       chunk.substr(0, std::min(chunk.size(), size - at))});
     }
     if (!ExpectOk(main_.Call(Make(LUNATIK_CMD_SEND, std::move(attrs))),
                   "SEND to a default-buffer receiver")) {
