@@ -12,9 +12,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "lunatik/version.h"
@@ -34,8 +36,19 @@ constexpr std::string_view kEofMark = "<eof>";
 
 // Ctrl-C presses since the last look; set by the SIGINT handler.
 volatile sig_atomic_t g_interrupts = 0;
+// Set while a chunk runs in the kernel: a Ctrl-C then cancels it.
+volatile sig_atomic_t g_running = 0;
+// The SIGINT handler's way to the canceller thread; -1: none.
+int g_cancel_pipe = -1;
 
-void OnInterrupt(int /*signal*/) { g_interrupts = g_interrupts + 1; }
+void OnInterrupt(int /*signal*/) {
+  g_interrupts = g_interrupts + 1;
+  if (g_running && g_cancel_pipe >= 0) {
+    const char byte = 0;
+    // write() is async-signal-safe; a full pipe already holds a request.
+    [[maybe_unused]] const ssize_t n = write(g_cancel_pipe, &byte, 1);
+  }
+}
 
 // SIGINT without SA_RESTART: a read() waiting at the prompt returns EINTR,
 // so ReadChar sees the press at once. liblunatik retries its own calls.
@@ -46,21 +59,30 @@ void CatchInterrupts() {
   sigaction(SIGINT, &action, nullptr);
 }
 
+// Turns a Ctrl-C while a chunk runs into the cancel request for `state`.
+// The shell's own session is busy waiting for the chunk's reply, so a
+// thread with a session of its own sends it, woken through a pipe by the
+// signal handler. Returns false when that cannot be set up; Ctrl-C then
+// only clears the prompt's line.
+bool CancelOnInterrupt(const std::string& state) {
+  std::unique_ptr<Session> canceller;
+  if (!Session::Open(&canceller).ok()) return false;
+  int fds[2];
+  if (pipe(fds) != 0) return false;
+  g_cancel_pipe = fds[1];
+  std::thread([canceller = std::move(canceller), state, in = fds[0]] {
+    char byte;
+    while (read(in, &byte, 1) == 1 || errno == EINTR) {
+      const Status status = canceller->Cancel(state);
+      if (!status.ok()) std::cerr << "\nlunatik: " << status.message() << '\n';
+    }
+  }).detach();
+  return true;
+}
+
 // The session and state that Tab completion asks; set while reading a line.
 Session* g_session = nullptr;
 std::string g_state;
-
-// Ctrl-C while a chunk runs in the kernel.
-//
-// INTEGRATION POINT: once liblunatik has State::Cancel() (the cancel
-// request of the hardening issue), this is where it is called, from the
-// loop that waits for the chunk's asynchronous reply; the chunk then ends
-// with an error, the state stays. Today the request blocks until the kernel
-// answers (the module's time budget ends a runaway chunk), so all this can
-// do is say, after the result, that the chunk was interrupted.
-void InterruptRunningChunk(Session* /*session*/, const std::string& /*state*/) {
-  std::cerr << "interrupted\n";
-}
 
 // Quotes `text` as a Lua string literal that reads back as the same bytes.
 std::string LuaQuote(std::string_view text) {
@@ -322,6 +344,7 @@ int RunShell(Session* session, const ShellOptions& options) {
   if (interactive) {
     PrintBanner(info, fresh);
     CatchInterrupts();
+    CancelOnInterrupt(name);
   }
   g_session = session;
   g_state = name;
@@ -391,8 +414,9 @@ int RunShell(Session* session, const ShellOptions& options) {
     chunk.clear();
     ChunkResult result;
     g_interrupts = 0;
+    g_running = 1;
     status = session->DoString(name, code, kShellCodeName, &result);
-    const bool interrupted = g_interrupts > 0;
+    g_running = 0;
     if (!status.ok()) {
       std::cerr << "lunatik: " << status.message() << '\n';
       failed = true;
@@ -400,7 +424,6 @@ int RunShell(Session* session, const ShellOptions& options) {
       continue;
     }
     if (!PrintChunkResult(result)) failed = true;
-    if (interrupted) InterruptRunningChunk(session, name);
   }
   if (interactive) std::cout << '\n';
   g_session = nullptr;

@@ -9,6 +9,7 @@
 #include <uapi/linux/lunatik.h>
 #include <lunatik/version.h>
 
+#include "executor.h"
 #include "netlink.h"
 #include "registry.h"
 #include "state.h"
@@ -25,6 +26,9 @@ static int __init lunatik_init(void)
 {
 	int err;
 
+	err = lunatik_executor_module_init();
+	if (err)
+		goto err_executor;
 	err = lunatik_registry_init();
 	if (err)
 		goto err_registry;
@@ -37,6 +41,8 @@ static int __init lunatik_init(void)
 err_netlink:
 	lunatik_registry_exit();
 err_registry:
+	lunatik_executor_module_exit();
+err_executor:
 	return err;
 }
 
@@ -44,6 +50,7 @@ static void __exit lunatik_exit(void)
 {
 	lunatik_netlink_exit();
 	lunatik_registry_exit();
+	lunatik_executor_module_exit();
 }
 
 module_init(lunatik_init);

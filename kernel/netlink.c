@@ -14,17 +14,30 @@
 #include <net/netlink.h>
 #include <net/sock.h>
 
+#include "executor.h"
 #include "netlink.h"
 #include "registry.h"
 #include "state.h"
 
 /*
  * Receive-buffer room kept free on a receiver's socket so that the reply
- * to its own next request (at most LUNATIK_RESULTS_MAXSIZE of results)
- * always fits: netlink drops a reply that does not, and the client would
- * wait for it forever.
+ * to its own next request and the ack after it always fit: netlink queues
+ * a message while the buffer holds at most sk_rcvbuf bytes, so the room
+ * needed is the truesize of the largest reply (about 66 KiB), a kmalloc'd
+ * power of two.
  */
-#define LUNATIK_REPLY_HEADROOM (4 * LUNATIK_RESULTS_MAXSIZE)
+#define LUNATIK_REPLY_HEADROOM						\
+	SKB_TRUESIZE(roundup_pow_of_two(				\
+		nlmsg_total_size(GENL_HDRLEN +				\
+				 nla_total_size(LUNATIK_RESULTS_MAXSIZE)) + \
+		SKB_DATA_ALIGN(sizeof(struct skb_shared_info))))
+
+/*
+ * What a request handler returns once the request is queued for the
+ * state's worker, which answers it: netlink_rcv_skb() sends no ack for
+ * -EINTR (netlink_dump_start() relies on the same).
+ */
+#define LUNATIK_QUEUED	(-EINTR)
 
 static const struct nla_policy name_policy[LUNATIK_ATTR_MAX + 1] = {
 	[LUNATIK_ATTR_STATENAME] = { .type = NLA_NUL_STRING,
@@ -71,8 +84,13 @@ static const struct nla_policy send_policy[LUNATIK_ATTR_MAX + 1] = {
 static const struct nla_policy limits_policy[LUNATIK_ATTR_MAX + 1] = {};
 
 static struct genl_family lunatik_family;
+static const struct lunatik_state_ops lunatik_state_ops;
 
-/* Running code in the kernel is for root only, whatever the namespace. */
+/*
+ * Running code in the kernel is for root only, whatever the namespace:
+ * CAP_SYS_ADMIN in the initial user namespace (netlink_capable), on top of
+ * the CAP_NET_ADMIN there that GENL_ADMIN_PERM asks for.
+ */
 static bool lunatik_capable(const struct sk_buff *skb,
 			    struct netlink_ext_ack *extack)
 {
@@ -105,34 +123,53 @@ static struct lunatik_registry *info_registry(struct genl_info *info)
 	return lunatik_registry_of(genl_info_net(info));
 }
 
-/* Returns the state named by the request, or NULL with the error set. */
+/* Checks that the request names a state; sets the error when not. */
+static bool has_name(struct genl_info *info)
+{
+	if (!GENL_REQ_ATTR_CHECK(info, LUNATIK_ATTR_STATENAME))
+		return true;
+	GENL_SET_ERR_MSG(info, "state name missing");
+	return false;
+}
+
+/*
+ * Returns the state named by the request, or an ERR_PTR with the error
+ * set: -EINVAL without a name, -ENOENT when there is no such state.
+ */
 static struct lunatik_state *find_state(struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[LUNATIK_ATTR_STATENAME];
 	struct lunatik_state *s;
 
-	if (!attr) {
-		GENL_SET_ERR_MSG(info, "state name missing");
-		return NULL;
-	}
+	if (!has_name(info))
+		return ERR_PTR(-EINVAL);
 	s = lunatik_registry_find(info_registry(info), nla_data(attr));
-	if (!s)
+	if (!s) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "state not found");
+		return ERR_PTR(-ENOENT);
+	}
 	return s;
 }
 
-static void set_receiver(struct lunatik_state *s, struct genl_info *info)
+/* Returns -ENOENT when @s is being destroyed and takes no receiver. */
+static int set_receiver(struct lunatik_state *s, struct genl_info *info)
 {
 	struct sock *sk = info->user_ptr[0], *old;
 
-	sock_hold(sk);
 	spin_lock(&s->receiver.lock);
+	if (s->receiver.dead) {
+		spin_unlock(&s->receiver.lock);
+		GENL_SET_ERR_MSG(info, "state not found");
+		return -ENOENT;
+	}
+	sock_hold(sk);
 	old = s->receiver.sk;
 	s->receiver.sk = sk;
 	s->receiver.portid = info->snd_portid;
 	spin_unlock(&s->receiver.lock);
 	if (old)
 		sock_put(old);
+	return 0;
 }
 
 static int put_state_info(struct sk_buff *skb, struct lunatik_state *s)
@@ -215,10 +252,8 @@ static int lunatik_newstate(struct sk_buff *unused, struct genl_info *info)
 	struct lunatik_state *s;
 	int err;
 
-	if (!name) {
-		GENL_SET_ERR_MSG(info, "state name missing");
+	if (!has_name(info))
 		return -EINVAL;
-	}
 	if (!*(char *)nla_data(name)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, name, "state name is empty");
 		return -EINVAL;
@@ -233,13 +268,14 @@ static int lunatik_newstate(struct sk_buff *unused, struct genl_info *info)
 		}
 	}
 
-	s = lunatik_state_new(nla_data(name), maxalloc, genl_info_net(info));
+	s = lunatik_state_new(nla_data(name), maxalloc, genl_info_net(info),
+			      &lunatik_state_ops);
 	if (IS_ERR(s)) {
 		GENL_SET_ERR_MSG(info, "not enough memory for a new state");
 		return PTR_ERR(s);
 	}
 	lunatik_registry_prepare(s);
-	set_receiver(s, info);
+	set_receiver(s, info);	/* not published yet: cannot fail */
 
 	/* Keep a reference for the reply: once inserted, s may be removed. */
 	lunatik_state_get(s);
@@ -263,10 +299,8 @@ static int lunatik_delstate(struct sk_buff *unused, struct genl_info *info)
 	struct nlattr *name = info->attrs[LUNATIK_ATTR_STATENAME];
 	int err;
 
-	if (!name) {
-		GENL_SET_ERR_MSG(info, "state name missing");
+	if (!has_name(info))
 		return -EINVAL;
-	}
 	err = lunatik_registry_remove(info_registry(info), nla_data(name));
 	if (err)
 		NL_SET_ERR_MSG_ATTR(info->extack, name, "state not found");
@@ -278,12 +312,24 @@ static int lunatik_getstate(struct sk_buff *unused, struct genl_info *info)
 	struct lunatik_state *s = find_state(info);
 	int err;
 
-	if (!s)
-		return -ENOENT;
-	set_receiver(s, info);
-	err = reply_state_info(s, info);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = set_receiver(s, info);
+	if (!err)
+		err = reply_state_info(s, info);
 	lunatik_state_put(s);
 	return err;
+}
+
+static int lunatik_cancel(struct sk_buff *unused, struct genl_info *info)
+{
+	struct lunatik_state *s = find_state(info);
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	lunatik_executor_cancel(&s->exec);
+	lunatik_state_put(s);
+	return 0;
 }
 
 /*
@@ -389,6 +435,11 @@ static int take_fragment(struct lunatik_state *s, struct genl_info *info,
 	len = nla_len(codeattr);
 
 	mutex_lock(&up->lock);
+	if (up->dead) {
+		GENL_SET_ERR_MSG(info, "state not found");
+		ret = -ENOENT;
+		goto out;
+	}
 	if (offset == 0) {
 		if (up->portid && up->portid != portid) {
 			GENL_SET_ERR_MSG(info, "another socket is uploading a chunk to this state");
@@ -444,15 +495,118 @@ out:
 	return ret;
 }
 
-static int reply_lua(struct genl_info *info, struct lunatik_reply *reply)
+/*
+ * A DOSTRING or SEND request on its way through the state's executor. It
+ * holds the request's skb, so that its header and attributes stay valid,
+ * and the sender's socket, which netlink_ack() reads.
+ */
+struct lunatik_request {
+	struct lunatik_job job;
+	struct lunatik_state *s;	/* counted reference */
+	struct sk_buff *skb;
+	const struct nlmsghdr *nlh;
+	struct net *net;		/* pinned by the sender's socket */
+	u8 cmd;
+	const char *code;		/* DOSTRING: in @skb or @upload */
+	size_t len;			/* bytes of code, or of data */
+	char *upload;			/* a reassembled chunk, kvmalloc'd */
+	char codename[LUNATIK_SCRIPTNAME_MAXSIZE + 1];
+};
+
+static struct lunatik_request *to_request(struct lunatik_job *job)
+{
+	return container_of(job, struct lunatik_request, job);
+}
+
+/*
+ * Ends the answer: an ack or error, with or without NLM_F_ACK, since the
+ * answer may come after those of later requests and the client needs to
+ * know when this one is over.
+ */
+static void request_ack(struct lunatik_request *req, int err,
+			const struct netlink_ext_ack *extack)
+{
+	if (READ_ONCE(req->job.orphan))
+		return;
+	/* Takes a plain pointer, but only reads the header. */
+	netlink_ack(req->skb, (struct nlmsghdr *)req->nlh, err, extack);
+}
+
+static void request_abort(struct lunatik_job *job, int err, const char *msg)
+{
+	struct netlink_ext_ack extack = {};
+
+	if (!msg)
+		return;
+	extack._msg = msg;	/* a literal, as NL_SET_ERR_MSG would keep */
+	request_ack(to_request(job), err, &extack);
+}
+
+static void request_free(struct lunatik_job *job)
+{
+	struct lunatik_request *req = to_request(job);
+
+	kvfree(req->upload);
+	sock_put(NETLINK_CB(req->skb).sk);
+	consume_skb(req->skb);
+	lunatik_state_put(req->s);
+	kfree(req);
+}
+
+static struct lunatik_request *new_request(struct sk_buff *skb,
+					   struct genl_info *info,
+					   struct lunatik_state *s,
+					   void (*run)(struct lunatik_job *))
+{
+	struct lunatik_request *req = kzalloc(sizeof(*req), GFP_KERNEL);
+
+	if (!req) {
+		GENL_SET_ERR_MSG(info, "not enough memory");
+		return NULL;
+	}
+	req->job.portid = info->snd_portid;
+	req->job.run = run;
+	req->job.abort = request_abort;
+	req->job.free = request_free;
+	lunatik_state_get(s);
+	req->s = s;
+	req->skb = skb_get(skb);
+	sock_hold(NETLINK_CB(skb).sk);
+	req->nlh = info->nlhdr;
+	req->net = genl_info_net(info);
+	req->cmd = info->genlhdr->cmd;
+	return req;
+}
+
+/* Hands @req to its state's worker; frees it when that fails. */
+static int queue_request(struct lunatik_request *req, struct genl_info *info)
+{
+	int err = lunatik_executor_queue(&req->s->exec, &req->job);
+
+	if (!err)
+		return LUNATIK_QUEUED;
+	if (err == -EBUSY)
+		GENL_SET_ERR_MSG(info, "too many requests wait for this state");
+	else
+		GENL_SET_ERR_MSG(info, "state not found");
+	request_free(&req->job);
+	return err;
+}
+
+/* Sends the reply of a chunk or callback; returns 0 or -errno. */
+static int reply_lua(struct lunatik_request *req, struct lunatik_reply *reply)
 {
 	struct sk_buff *skb;
 	struct nlattr *attr;
 	void *hdr;
 
-	skb = new_reply(info, nla_total_size(reply->len), &hdr);
+	skb = genlmsg_new(nla_total_size(reply->len), GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
+	hdr = genlmsg_put(skb, req->job.portid, req->nlh->nlmsg_seq,
+			  &lunatik_family, 0, req->cmd);
+	if (!hdr)
+		goto too_big;
 	if (reply->lua_error) {
 		if (nla_put_string(skb, LUNATIK_ATTR_ERROR, reply->buf))
 			goto too_big;
@@ -464,41 +618,59 @@ static int reply_lua(struct genl_info *info, struct lunatik_reply *reply)
 		memcpy(nla_data(attr), reply->buf, reply->len);
 	}
 	genlmsg_end(skb, hdr);
-	return genlmsg_reply(skb, info);
+	if (READ_ONCE(req->job.orphan)) {
+		nlmsg_free(skb);
+		return 0;
+	}
+	return genlmsg_unicast(req->net, skb, req->job.portid);
 too_big:
 	nlmsg_free(skb);
 	return -EMSGSIZE;
 }
 
 /* Explains a failure of lunatik_state_dostring() or _send(). */
-static int set_run_error(int err, struct genl_info *info)
+static void set_run_error(int err, struct netlink_ext_ack *extack)
 {
 	switch (err) {
-	case -EINTR:
-		GENL_SET_ERR_MSG(info, "interrupted while waiting for the state");
-		break;
 	case -ENOENT:
-		GENL_SET_ERR_MSG(info, "state not found");
+		NL_SET_ERR_MSG(extack, "state not found");
 		break;
 	case -EINVAL:
-		GENL_SET_ERR_MSG(info, "binary chunks are not accepted");
+		NL_SET_ERR_MSG(extack, "binary chunks are not accepted");
 		break;
 	case -E2BIG:
-		GENL_SET_ERR_MSG(info, "results larger than LUNATIK_RESULTS_MAXSIZE");
+		NL_SET_ERR_MSG(extack, "results larger than LUNATIK_RESULTS_MAXSIZE");
 		break;
 	case -ENOMEM:
-		GENL_SET_ERR_MSG(info, "not enough memory");
+		NL_SET_ERR_MSG(extack, "not enough memory");
 		break;
 	}
-	return err;
 }
 
-static int lunatik_dostring(struct sk_buff *unused, struct genl_info *info)
+static void dostring_run(struct lunatik_job *job)
+{
+	struct lunatik_request *req = to_request(job);
+	struct netlink_ext_ack extack = {};
+	struct lunatik_reply reply;
+	int err;
+
+	err = lunatik_state_dostring(req->s, req->code, req->len,
+				     req->codename, &reply);
+	if (!err) {
+		err = reply_lua(req, &reply);
+		kvfree(reply.buf);
+	} else {
+		set_run_error(err, &extack);
+	}
+	request_ack(req, err, &extack);
+}
+
+static int lunatik_dostring(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *codeattr = info->attrs[LUNATIK_ATTR_CODE];
 	struct nlattr *nameattr = info->attrs[LUNATIK_ATTR_CODENAME];
 	char codename[LUNATIK_SCRIPTNAME_MAXSIZE + 1];
-	struct lunatik_reply reply = {};
+	struct lunatik_request *req;
 	struct lunatik_state *s;
 	char *code = NULL;
 	size_t len;
@@ -516,97 +688,121 @@ static int lunatik_dostring(struct sk_buff *unused, struct genl_info *info)
 		LUNATIK_DEFAULT_CODENAME, sizeof(codename));
 
 	s = find_state(info);
-	if (!s)
-		return -ENOENT;
+	if (IS_ERR(s))
+		return PTR_ERR(s);
 
 	if (info->attrs[LUNATIK_ATTR_CODE_TOTAL] ||
 	    info->attrs[LUNATIK_ATTR_CODE_OFFSET]) {
 		err = take_fragment(s, info, &code, &len, codename);
-		if (err <= 0)
+		if (err < 0)
 			goto out;
-		err = lunatik_state_dostring(s, code, len, codename, &reply);
-		kvfree(code);
+		if (err == 0) {
+			/* Acked with or without NLM_F_ACK, as the last is. */
+			netlink_ack(skb, (struct nlmsghdr *)info->nlhdr, 0,
+				    info->extack);
+			err = LUNATIK_QUEUED;
+			goto out;
+		}
 	} else {
-		err = lunatik_state_dostring(s, nla_data(codeattr),
-					     nla_len(codeattr), codename,
-					     &reply);
+		len = nla_len(codeattr);
 	}
-	if (err) {
-		set_run_error(err, info);
+	err = -ENOMEM;
+	req = new_request(skb, info, s, dostring_run);
+	if (!req) {
+		kvfree(code);
 		goto out;
 	}
-	err = reply_lua(info, &reply);
-	kvfree(reply.buf);
+	req->upload = code;
+	req->code = code ? code : nla_data(codeattr);
+	req->len = len;
+	strscpy(req->codename, codename, sizeof(req->codename));
+	err = queue_request(req, info);
 out:
 	lunatik_state_put(s);
 	return err;
 }
 
-#define for_each_data_attr(attr, info, rem)				\
-	nla_for_each_attr(attr, genlmsg_data((info)->genlhdr),		\
-			  genlmsg_len((info)->genlhdr), rem)		\
+#define for_each_data_attr(attr, genlhdr, rem)				\
+	nla_for_each_attr(attr, genlmsg_data(genlhdr),			\
+			  genlmsg_len(genlhdr), rem)			\
 		if (nla_type(attr) == LUNATIK_ATTR_DATA)
 
 /* Copies the request's LUNATIK_ATTR_DATA pieces, in order, to @dst. */
 static void copy_data_attrs(void *dst, const struct lunatik_data *data)
 {
-	const struct genl_info *info = data->source;
+	const struct lunatik_request *req = data->source;
 	const struct nlattr *attr;
 	int rem;
 
-	for_each_data_attr(attr, info, rem) {
+	for_each_data_attr(attr, nlmsg_data(req->nlh), rem) {
 		memcpy(dst, nla_data(attr), nla_len(attr));
 		dst += nla_len(attr);
 	}
 }
 
 /* Sizes up the request's data, which may come in several attributes. */
-static int find_data(struct genl_info *info, struct lunatik_data *data)
+static int find_data(struct genl_info *info, size_t *len)
 {
 	const struct nlattr *attr;
 	bool found = false;
 	int rem;
 
-	data->len = 0;
-	for_each_data_attr(attr, info, rem) {
-		data->len += nla_len(attr);
+	*len = 0;
+	for_each_data_attr(attr, info->genlhdr, rem) {
+		*len += nla_len(attr);
 		found = true;
 	}
 	if (!found) {
 		GENL_SET_ERR_MSG(info, "data missing");
 		return -EINVAL;
 	}
-	if (data->len > LUNATIK_DATA_MAXSIZE) {
+	if (*len > LUNATIK_DATA_MAXSIZE) {
 		GENL_SET_ERR_MSG(info, "data larger than LUNATIK_DATA_MAXSIZE");
 		return -E2BIG;
 	}
-	data->copy = copy_data_attrs;
-	data->source = info;
 	return 0;
 }
 
-static int lunatik_send(struct sk_buff *unused, struct genl_info *info)
+static void send_run(struct lunatik_job *job)
 {
-	struct lunatik_reply reply = {};
-	struct lunatik_data data;
-	struct lunatik_state *s;
+	struct lunatik_request *req = to_request(job);
+	struct lunatik_data data = {
+		.len = req->len,
+		.copy = copy_data_attrs,
+		.source = req,
+	};
+	struct netlink_ext_ack extack = {};
+	struct lunatik_reply reply;
 	int err;
 
-	err = find_data(info, &data);
+	err = lunatik_state_send(req->s, &data, &reply);
+	if (err)
+		set_run_error(err, &extack);
+	else if (reply.lua_error)
+		err = reply_lua(req, &reply);
+	kvfree(reply.buf);
+	request_ack(req, err, &extack);
+}
+
+static int lunatik_send(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lunatik_request *req;
+	struct lunatik_state *s;
+	size_t len;
+	int err;
+
+	err = find_data(info, &len);
 	if (err)
 		return err;
 	s = find_state(info);
-	if (!s)
-		return -ENOENT;
-	err = lunatik_state_send(s, &data, &reply);
-	if (err) {
-		set_run_error(err, info);
-		goto out;
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = -ENOMEM;
+	req = new_request(skb, info, s, send_run);
+	if (req) {
+		req->len = len;
+		err = queue_request(req, info);
 	}
-	if (reply.lua_error)
-		err = reply_lua(info, &reply);
-	kvfree(reply.buf);
-out:
 	lunatik_state_put(s);
 	return err;
 }
@@ -634,8 +830,9 @@ static int put_data_chunks(struct sk_buff *skb, const char *data, size_t len)
 	return 0;
 }
 
-int lunatik_netlink_send(struct lunatik_state *s, const void *data,
-			 size_t len)
+/* netlink.send(): see struct lunatik_state_ops. */
+static int lunatik_netlink_send(struct lunatik_state *s, const void *data,
+				size_t len)
 {
 	size_t namelen = strlen(s->name) + 1;
 	struct sk_buff *skb;
@@ -685,6 +882,10 @@ out:
 	return err ? err : len;
 }
 
+static const struct lunatik_state_ops lunatik_state_ops = {
+	.send = lunatik_netlink_send,
+};
+
 static const struct genl_ops lunatik_ops[] = {
 	{
 		.cmd = LUNATIK_CMD_LIMITS,
@@ -728,6 +929,13 @@ static const struct genl_ops lunatik_ops[] = {
 		.cmd = LUNATIK_CMD_SEND,
 		.doit = lunatik_send,
 		.policy = send_policy,
+		.maxattr = LUNATIK_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LUNATIK_CMD_CANCEL,
+		.doit = lunatik_cancel,
+		.policy = name_policy,
 		.maxattr = LUNATIK_ATTR_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The per-network-namespace registry of states. Lock order: the registry's
- * lock, then a state's upload lock or receiver lock. The registry lock is
- * never held while Lua runs.
+ * lock, then a state's upload lock, receiver lock or executor lock. The
+ * registry lock is never held while Lua runs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,8 +14,15 @@
 #include <net/netns/generic.h>
 #include <net/sock.h>
 
+#include "executor.h"
 #include "registry.h"
 #include "state.h"
+
+/*
+ * Finalizers' budget when a namespace goes away or the module unloads:
+ * the states close in parallel, each within this.
+ */
+#define LUNATIK_TEARDOWN_MS	100
 
 static unsigned int lunatik_net_id __read_mostly;
 
@@ -33,6 +40,7 @@ void lunatik_registry_prepare(struct lunatik_state *s)
 {
 	mutex_init(&s->upload.lock);
 	spin_lock_init(&s->receiver.lock);
+	lunatik_executor_init(&s->exec, &s->interrupt);
 	INIT_LIST_HEAD(&s->node);
 	INIT_HLIST_NODE(&s->hnode);
 }
@@ -42,6 +50,7 @@ static struct lunatik_state *lookup(struct lunatik_registry *r,
 {
 	struct lunatik_state *s;
 
+	lockdep_assert_held(&r->lock);
 	hash_for_each_possible(r->names, s, hnode, name_hash(name))
 		if (!strcmp(s->name, name))
 			return s;
@@ -83,6 +92,7 @@ struct lunatik_state *lunatik_registry_find(struct lunatik_registry *r,
 
 static void unlink_state(struct lunatik_registry *r, struct lunatik_state *s)
 {
+	lockdep_assert_held(&r->lock);
 	hash_del(&s->hnode);
 	list_del_init(&s->node);
 	r->count--;
@@ -104,12 +114,17 @@ int lunatik_registry_remove(struct lunatik_registry *r, const char *name)
 	return 0;
 }
 
-/* Frees @s's upload when @portid (0: any socket) is uploading it. */
-static void drop_upload(struct lunatik_state *s, u32 portid)
+/*
+ * Frees @s's upload when @portid (0: any socket) is uploading it; @retire:
+ * for good, so that none starts again.
+ */
+static void drop_upload(struct lunatik_state *s, u32 portid, bool retire)
 {
 	char *code = NULL;
 
 	mutex_lock(&s->upload.lock);
+	if (retire)
+		s->upload.dead = true;
 	if (s->upload.portid && (!portid || s->upload.portid == portid)) {
 		code = s->upload.code;
 		s->upload.code = NULL;
@@ -120,11 +135,13 @@ static void drop_upload(struct lunatik_state *s, u32 portid)
 }
 
 /* Unregisters @s's receiver when it is @portid (0: any socket). */
-static void drop_receiver(struct lunatik_state *s, u32 portid)
+static void drop_receiver(struct lunatik_state *s, u32 portid, bool retire)
 {
 	struct sock *sk = NULL;
 
 	spin_lock(&s->receiver.lock);
+	if (retire)
+		s->receiver.dead = true;
 	if (s->receiver.sk && (!portid || s->receiver.portid == portid)) {
 		sk = s->receiver.sk;
 		s->receiver.sk = NULL;
@@ -135,12 +152,34 @@ static void drop_receiver(struct lunatik_state *s, u32 portid)
 		sock_put(sk);
 }
 
+static void retire_release(struct lunatik_executor *ex)
+{
+	struct lunatik_state *s = container_of(ex, struct lunatik_state, exec);
+
+	lunatik_state_close(s, READ_ONCE(lunatik_timeout_ms));
+	lunatik_state_put(s);
+}
+
+static void teardown_release(struct lunatik_executor *ex)
+{
+	struct lunatik_state *s = container_of(ex, struct lunatik_state, exec);
+
+	lunatik_state_close(s, LUNATIK_TEARDOWN_MS);
+	lunatik_state_put(s);
+}
+
+/* Stops @s taking receivers, uploads and jobs, and has its worker close it. */
+static void shutdown_state(struct lunatik_state *s,
+			   void (*release)(struct lunatik_executor *ex))
+{
+	drop_upload(s, 0, true);
+	drop_receiver(s, 0, true);
+	lunatik_executor_shutdown(&s->exec, release);
+}
+
 void lunatik_registry_retire(struct lunatik_state *s)
 {
-	drop_upload(s, 0);
-	drop_receiver(s, 0);
-	lunatik_state_close(s);
-	lunatik_state_put(s);
+	shutdown_state(s, retire_release);
 }
 
 void lunatik_registry_forget_socket(struct net *net, u32 portid)
@@ -150,8 +189,9 @@ void lunatik_registry_forget_socket(struct net *net, u32 portid)
 
 	mutex_lock(&r->lock);
 	list_for_each_entry(s, &r->states, node) {
-		drop_upload(s, portid);
-		drop_receiver(s, portid);
+		drop_upload(s, portid, false);
+		drop_receiver(s, portid, false);
+		lunatik_executor_forget(&s->exec, portid);
 	}
 	mutex_unlock(&r->lock);
 }
@@ -170,7 +210,9 @@ static int __net_init registry_net_init(struct net *net)
 
 /*
  * A namespace goes away only after its last socket closed, and the module
- * only after the family is gone: no request can be running here.
+ * only after the family is gone: no request can arrive here. The states
+ * close in parallel, each with LUNATIK_TEARDOWN_MS for its finalizers, and
+ * this waits for all of them: none outlives its namespace or the module.
  */
 static void __net_exit registry_net_exit(struct net *net)
 {
@@ -185,9 +227,14 @@ static void __net_exit registry_net_exit(struct net *net)
 	}
 	mutex_unlock(&r->lock);
 
+	list_for_each_entry(s, &doomed, node) {
+		lunatik_state_get(s);	/* kept until its worker is done */
+		shutdown_state(s, teardown_release);
+	}
 	list_for_each_entry_safe(s, next, &doomed, node) {
 		list_del_init(&s->node);
-		lunatik_registry_retire(s);
+		lunatik_executor_flush(&s->exec);
+		lunatik_state_put(s);
 	}
 }
 

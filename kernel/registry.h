@@ -38,15 +38,23 @@ struct lunatik_state *lunatik_registry_find(struct lunatik_registry *r,
 					    const char *name);
 
 /*
- * Unpublishes the state named @name and destroys it, waiting for a chunk
- * running in it. Returns -ENOENT when there is none.
+ * Unpublishes the state named @name and has it destroyed: its running
+ * chunk is interrupted, its queued requests answered -ENOENT, and its
+ * worker closes it (finalizers get timeout_ms). Does not wait for that.
+ * Returns -ENOENT when there is none.
  */
 int lunatik_registry_remove(struct lunatik_registry *r, const char *name);
 
-/* Destroys a state that was never published or was just unpublished. */
+/*
+ * Destroys, as above, a state that was never published or was just
+ * unpublished; it takes no new receiver, upload or job from now on.
+ */
 void lunatik_registry_retire(struct lunatik_state *s);
 
-/* Drops the uploads and receiver registrations of a closed socket. */
+/*
+ * Drops the uploads, receiver registrations and requests of a closed
+ * socket, and interrupts a chunk running for it.
+ */
 void lunatik_registry_forget_socket(struct net *net, u32 portid);
 
 int lunatik_registry_init(void);

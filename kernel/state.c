@@ -75,10 +75,11 @@ static void lunatik_hook(lua_State *L, lua_Debug *ar)
 }
 
 /* Starts the time budget of a chunk, a callback or the finalizers. */
-static void lunatik_start(struct lunatik_runtime *rt, lua_State *L)
+static void lunatik_start(struct lunatik_runtime *rt, lua_State *L,
+			  unsigned int ms)
 {
-	rt->timeout_ms = READ_ONCE(lunatik_timeout_ms);
-	rt->deadline = jiffies + msecs_to_jiffies(rt->timeout_ms);
+	rt->timeout_ms = ms;
+	rt->deadline = jiffies + msecs_to_jiffies(ms);
 	lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, LUNATIK_HOOK_COUNT);
 }
 
@@ -93,11 +94,11 @@ static void lunatik_start(struct lunatik_runtime *rt, lua_State *L)
 void lunatik_checkpoint(lua_State *L)
 {
 	struct lunatik_runtime *rt = lunatik_runtime(L);
-	bool killed;
+	bool interrupted;
 
 	cond_resched();
-	killed = fatal_signal_pending(current);
-	if (likely(!killed && !(rt->timeout_ms &&
+	interrupted = READ_ONCE(rt->state.interrupt);
+	if (likely(!interrupted && !(rt->timeout_ms &&
 				time_after(jiffies, rt->deadline)))) {
 		if (unlikely(lua_gethookcount(L) != LUNATIK_HOOK_COUNT))
 			lua_sethook(L, lunatik_hook, LUA_MASKCOUNT,
@@ -105,8 +106,8 @@ void lunatik_checkpoint(lua_State *L)
 		return;
 	}
 	lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, 1);
-	if (killed)
-		luaL_error(L, "interrupted: the calling process got a fatal signal");
+	if (interrupted)
+		luaL_error(L, "interrupted");
 	else
 		luaL_error(L, "timeout: chunk ran for more than %d ms",
 			   rt->timeout_ms);
@@ -321,7 +322,7 @@ static int lunatik_netlink_sendlua(lua_State *L)
 				(lua_Integer)len, LUNATIK_DATA_MAXSIZE);
 		return 2;
 	}
-	ret = lunatik_netlink_send(s, data, len);
+	ret = s->ops->send(s, data, len);
 	switch (ret) {
 	case -ENOTCONN:
 		lua_pushliteral(L, "no receiver");
@@ -383,7 +384,8 @@ static int lunatik_openlibs(lua_State *L)
 }
 
 struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
-					struct net *net)
+					struct net *net,
+					const struct lunatik_state_ops *ops)
 {
 	struct lunatik_runtime *rt;
 	struct lunatik_state *s;
@@ -399,12 +401,13 @@ struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
 	s->maxalloc = maxalloc;
 	s->net = net;
 	rt->print.begin = jiffies;
+	s->ops = ops;
 
 	L = lua_newstate(lunatik_alloc, rt);
 	if (!L)
 		goto err;
 	lua_atpanic(L, lunatik_panic);
-	lunatik_start(rt, L);
+	lunatik_start(rt, L, READ_ONCE(lunatik_timeout_ms));
 	lua_pushcfunction(L, lunatik_openlibs);
 	lua_pushlightuserdata(L, s);
 	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
@@ -423,12 +426,14 @@ void lunatik_state_get(struct lunatik_state *s)
 	kref_get(&s->kref);
 }
 
-/* Closes the interpreter; finalizers (__gc) run under a new time budget. */
-static void lunatik_close(struct lunatik_state *s)
+/* Closes the interpreter; finalizers (__gc) run under a budget of @ms. */
+static void lunatik_close(struct lunatik_state *s, unsigned int ms)
 {
 	if (s->L) {
+		/* What interrupted the last chunk must not end its finalizers. */
+		WRITE_ONCE(s->interrupt, false);
 		lunatik_start(container_of(s, struct lunatik_runtime, state),
-			      s->L);
+			      s->L, ms);
 		lua_close(s->L);
 		s->L = NULL;
 	}
@@ -439,7 +444,7 @@ static void lunatik_release(struct kref *kref)
 	struct lunatik_state *s = container_of(kref, struct lunatik_state,
 					       kref);
 
-	lunatik_close(s);
+	lunatik_close(s, READ_ONCE(lunatik_timeout_ms));
 	kfree(container_of(s, struct lunatik_runtime, state));
 }
 
@@ -448,10 +453,10 @@ void lunatik_state_put(struct lunatik_state *s)
 	kref_put(&s->kref, lunatik_release);
 }
 
-void lunatik_state_close(struct lunatik_state *s)
+void lunatik_state_close(struct lunatik_state *s, unsigned int budget_ms)
 {
 	mutex_lock(&s->lock);
-	lunatik_close(s);
+	lunatik_close(s, budget_ms);
 	mutex_unlock(&s->lock);
 }
 
@@ -595,16 +600,14 @@ static int lunatik_error(lua_State *L, struct lunatik_reply *reply)
 /* Takes s->lock for running Lua; returns the interpreter or NULL. */
 static lua_State *lunatik_enter(struct lunatik_state *s, int *err)
 {
-	if (mutex_lock_killable(&s->lock)) {
-		*err = -EINTR;
-		return NULL;
-	}
+	mutex_lock(&s->lock);
 	if (!s->L) {
 		mutex_unlock(&s->lock);
 		*err = -ENOENT;
 		return NULL;
 	}
-	lunatik_start(container_of(s, struct lunatik_runtime, state), s->L);
+	lunatik_start(container_of(s, struct lunatik_runtime, state), s->L,
+		      READ_ONCE(lunatik_timeout_ms));
 	return s->L;
 }
 

@@ -13,6 +13,8 @@
 #include <linux/types.h>
 #include <uapi/linux/lunatik.h>
 
+#include "executor.h"
+
 struct lua_State;
 struct net;
 struct sock;
@@ -20,6 +22,7 @@ struct sock;
 /* A reassembly buffer for a chunk sent in fragments (netlink.c). */
 struct lunatik_upload {
 	struct mutex lock;
+	bool dead;		/* retired: takes no new upload */
 	u32 portid;		/* socket sending it; 0 when none */
 	u32 total;
 	u32 received;
@@ -36,6 +39,9 @@ struct lunatik_state {
 	size_t maxalloc;
 	size_t curralloc;	/* exact; read without the lock with READ_ONCE */
 	struct net *net;	/* not a counted reference: states die with it */
+	const struct lunatik_state_ops *ops;
+	/* Set by the executor to stop the running code at a checkpoint. */
+	bool interrupt;
 	/*
 	 * Owned by netlink.c and registry.c, which initialize them before
 	 * the state is published; state.c never touches them.
@@ -45,7 +51,9 @@ struct lunatik_state {
 		spinlock_t lock;
 		struct sock *sk;	/* counted reference; NULL: none */
 		u32 portid;
+		bool dead;	/* retired: takes no new receiver */
 	} receiver;		/* where netlink.send() unicasts */
+	struct lunatik_executor exec;	/* runs the state's code */
 	struct list_head node;	/* registry: in creation order, for dumps */
 	struct hlist_node hnode; /* registry: by name */
 };
@@ -64,20 +72,34 @@ struct lunatik_reply {
 };
 
 /*
+ * What a state's Lua code reaches outside state.c, given by its creator so
+ * that state.c depends on nothing above it.
+ *
+ * @send: called by the Lua function netlink.send() with s->lock held:
+ *	queues @data for the state's receiver. Returns @len, or -ENOTCONN
+ *	when no receiver is registered or its socket is gone, -ENOBUFS when
+ *	its queue is full, -ENOMEM.
+ */
+struct lunatik_state_ops {
+	int (*send)(struct lunatik_state *s, const void *data, size_t len);
+};
+
+/*
  * Creates a state with its libraries open. Returns ERR_PTR(-ENOMEM) when
  * memory or @maxalloc do not suffice. The caller gets one reference.
  */
 struct lunatik_state *lunatik_state_new(const char *name, size_t maxalloc,
-					struct net *net);
+					struct net *net,
+					const struct lunatik_state_ops *ops);
 void lunatik_state_get(struct lunatik_state *s);
 void lunatik_state_put(struct lunatik_state *s);
 
 /*
- * Destroys the interpreter, waiting for a chunk running in it to end.
- * Later calls to run functions return -ENOENT. Does not touch the upload
- * or receiver fields: their owner releases them.
+ * Destroys the interpreter, waiting for a chunk running in it to end; its
+ * finalizers get @budget_ms. Later calls to run functions return -ENOENT.
+ * Does not touch the upload, receiver or executor: their owners do.
  */
-void lunatik_state_close(struct lunatik_state *s);
+void lunatik_state_close(struct lunatik_state *s, unsigned int budget_ms);
 
 /*
  * Runs a text chunk. Returns 0 with @reply filled, -ENOENT if the state is
@@ -101,21 +123,11 @@ struct lunatik_data {
 /*
  * Calls the global receive_callback(mem) with a copy of @data. Returns 0
  * with @reply filled (no values on success; lua_error when the callback is
- * missing or raised), -ENOENT if closed, -EINTR when killed while waiting
- * for the lock, -ENOMEM. Takes s->lock.
+ * missing or raised), -ENOENT if closed, -ENOMEM. Takes s->lock.
  */
 int lunatik_state_send(struct lunatik_state *s,
 		       const struct lunatik_data *data,
 		       struct lunatik_reply *reply);
-
-/*
- * Implemented by netlink.c, called by the Lua function netlink.send() with
- * s->lock held: queues @data for the state's receiver. Returns @len, or
- * -ENOTCONN when no receiver is registered or its socket is gone, -ENOBUFS
- * when its queue is full, -ENOMEM.
- */
-int lunatik_netlink_send(struct lunatik_state *s, const void *data,
-			 size_t len);
 
 /* Module parameters (main.c). */
 extern unsigned int lunatik_maxstates;

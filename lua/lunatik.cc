@@ -309,6 +309,15 @@ int StateClose(lua_State* L) {
   return 1;
 }
 
+int StateCancel(lua_State* L) {
+  lunatik::Session* session;
+  StateBox* box = CheckState(L, 1, &session);
+  lunatik::Status status = session->Cancel(box->name);
+  if (!status.ok()) return PushFailure(L, status);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 // A to-be-closed state handle is closed on leaving its scope, destroying
 // the kernel state as an explicit close() would; failures are ignored as
 // there is no one to tell. Garbage collection never destroys it.
@@ -391,6 +400,7 @@ const luaL_Reg kStateMethods[] = {
     {"send", Guarded<StateSend>},
     {"receive", Guarded<StateReceive>},
     {"close", Guarded<StateClose>},
+    {"cancel", Guarded<StateCancel>},
     {"getname", Guarded<StateGetName>},
     {"getmaxalloc", Guarded<StateGetMaxalloc>},
     {"getcurralloc", Guarded<StateGetCurralloc>},

@@ -66,8 +66,17 @@ class Session {
   Status NewState(std::string_view name, std::optional<uint64_t> maxalloc,
                   StateInfo* info);
 
-  // Destroys the kernel state `name`, after any chunk running in it ends.
+  // Destroys the kernel state `name`. A chunk running in it is interrupted
+  // (it ends with the Lua error "interrupted"), requests waiting for it
+  // fail with ENOENT, and its finalizers run after this returns.
   Status DelState(std::string_view name);
+
+  // Interrupts the chunk or callback running in state `name`: it ends with
+  // the Lua error "interrupted", and the state stays usable. Requests that
+  // wait for the state fail with ECANCELED. Succeeds when nothing runs.
+  // Meant for another session than the one waiting for the chunk, e.g.
+  // from a signal handler's thread.
+  Status Cancel(std::string_view name);
 
   // Describes the kernel state `name` in *info. This session becomes the
   // state's data receiver.

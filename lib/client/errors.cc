@@ -61,7 +61,9 @@ Status DescribeKernelError(const RequestContext& context, int error,
       }
       break;
     case EBUSY:
-      if (context.cmd == LUNATIK_CMD_DOSTRING) {
+      // EBUSY also says that too many requests wait for the state.
+      if (context.cmd == LUNATIK_CMD_DOSTRING &&
+          extack.find("uploading") != std::string_view::npos) {
         return Status::Error(error, StatePrefix(context) +
                                         "another session is uploading code "
                                         "to this state; try again");

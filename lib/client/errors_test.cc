@@ -60,11 +60,21 @@ TEST(DescribeKernelErrorTest, OtherErrorsKeepTheKernelWords) {
 }
 
 TEST(DescribeKernelErrorTest, BusyUploadSaysWhy) {
-  Status s = DescribeKernelError(RequestContext(LUNATIK_CMD_DOSTRING, "s"),
-                                 EBUSY, "upload in progress");
+  Status s =
+      DescribeKernelError(RequestContext(LUNATIK_CMD_DOSTRING, "s"), EBUSY,
+                          "another socket is uploading a chunk to "
+                          "this state");
   EXPECT_EQ(s.code(), EBUSY);
   EXPECT_NE(s.message().find("another session is uploading"),
             std::string::npos);
+}
+
+TEST(DescribeKernelErrorTest, BusyQueueKeepsKernelWords) {
+  Status s =
+      DescribeKernelError(RequestContext(LUNATIK_CMD_DOSTRING, "s"), EBUSY,
+                          "too many requests wait for this state");
+  EXPECT_EQ(s.code(), EBUSY);
+  EXPECT_EQ(s.message(), "state 's': too many requests wait for this state");
 }
 
 }  // namespace

@@ -325,6 +325,16 @@ Status Session::DelState(std::string_view name) {
   return status;
 }
 
+Status Session::Cancel(std::string_view name) {
+  Status status = CheckStateName(name);
+  if (!status.ok()) return status;
+  netlink::Request request = rep_->NewRequest(LUNATIK_CMD_CANCEL, NLM_F_ACK);
+  request.PutString(LUNATIK_ATTR_STATENAME, name);
+  return rep_->TransactLunatik(RequestContext(LUNATIK_CMD_CANCEL, name),
+                               &request,
+                               [](const netlink::Reply&) { return true; });
+}
+
 Status Session::GetState(std::string_view name, StateInfo* info) {
   Status status = CheckStateName(name);
   if (!status.ok()) return status;

@@ -22,6 +22,7 @@ bool IsDocumentedErrno(int error) {
     case ENOSPC:
     case E2BIG:
     case EBUSY:
+    case ECANCELED:
     case EOPNOTSUPP:
       return true;
     default:
@@ -30,7 +31,8 @@ bool IsDocumentedErrno(int error) {
 }
 
 bool IsLunatikCommand(int cmd) {
-  return cmd >= LUNATIK_CMD_LIMITS && cmd <= LUNATIK_CMD_SEND;
+  return (cmd >= LUNATIK_CMD_LIMITS && cmd <= LUNATIK_CMD_SEND) ||
+         cmd == LUNATIK_CMD_CANCEL;
 }
 
 }  // namespace

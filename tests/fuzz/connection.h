@@ -58,6 +58,9 @@ class Connection {
   explicit Connection(Context* context) : context_(context) {}
 
   std::optional<std::string> Open() { return socket_.Open(); }
+  std::optional<std::string> UseDefaultReceiveBuffer() {
+    return socket_.UseDefaultReceiveBuffer();
+  }
   void Close() { socket_.Close(); }
   bool is_open() const { return socket_.is_open(); }
 

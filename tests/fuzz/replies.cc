@@ -270,6 +270,8 @@ std::string CommandName(int cmd) {
       return "SEND";
     case LUNATIK_CMD_DATA:
       return "DATA";
+    case LUNATIK_CMD_CANCEL:
+      return "CANCEL";
     case -1:
       return "(no genl header)";
     default:

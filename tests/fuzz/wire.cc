@@ -124,8 +124,11 @@ std::vector<SentMessage> Confine(std::string* bytes, uint16_t family,
 
 bool ExpectsTerminator(const SentMessage& m, uint16_t family) {
   if (m.flags & NLM_F_ACK) return true;
-  return (m.flags & NLM_F_REQUEST) && m.type == family &&
-         (m.flags & NLM_F_DUMP) == NLM_F_DUMP;
+  if (!(m.flags & NLM_F_REQUEST) || m.type != family) return false;
+  // lunatik.h: DOSTRING and SEND always end with an NLMSG_ERROR, since
+  // their answers come from the state's worker, after later requests'.
+  return (m.flags & NLM_F_DUMP) == NLM_F_DUMP ||
+         m.cmd == LUNATIK_CMD_DOSTRING || m.cmd == LUNATIK_CMD_SEND;
 }
 
 GenlSocket::GenlSocket() = default;
@@ -149,6 +152,22 @@ std::optional<std::string> GenlSocket::Open() {
              sizeof(size));
   setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_SNDBUF, &size,
              sizeof(size));
+  return std::nullopt;
+}
+
+std::optional<std::string> GenlSocket::UseDefaultReceiveBuffer() {
+  FILE* f = std::fopen("/proc/sys/net/core/rmem_default", "r");
+  if (!f) return std::string("rmem_default: ") + std::strerror(errno);
+  int size = 0;
+  const bool read = std::fscanf(f, "%d", &size) == 1;
+  std::fclose(f);
+  if (!read) return std::string("rmem_default: unreadable");
+  // The kernel doubles what SO_RCVBUF asks for.
+  size /= 2;
+  if (setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_RCVBUF, &size,
+                 sizeof(size)) != 0) {
+    return std::string("SO_RCVBUF: ") + std::strerror(errno);
+  }
   return std::nullopt;
 }
 

@@ -76,6 +76,9 @@ class GenlSocket {
   bool is_open() const { return nl_ != nullptr; }
   void Close();
   uint32_t portid() const { return portid_; }
+  // Gives the socket the receive buffer of a socket that never set one
+  // (net.core.rmem_default). Returns an error text.
+  std::optional<std::string> UseDefaultReceiveBuffer();
 
   // Returns 0 or the errno of sendto.
   int Send(const std::string& bytes);

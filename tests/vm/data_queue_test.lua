@@ -23,18 +23,30 @@ local function message(i, size)
 end
 
 -- Sends messages of `size` bytes from a chunk until netlink.send refuses;
--- returns how many it accepted and the refusal's message.
+-- returns how many it accepted and the refusal's message. The chunk runs
+-- from the CLI, another socket: this session is the receiver, and it does
+-- not read while it waits for nothing (a session waiting for its own
+-- chunk's reply would take the data as it comes, and nothing would fill).
 local function flood(st, size)
-  local ok, sent, err = st:dostring(message_code .. [[
+  local file = os.tmpname()
+  local f = assert(io.open(file, 'wb'))
+  f:write(message_code, [[
     for i = 1, 20000 do
-      local n, err = netlink.send(message(i, ]] .. size .. [[))
+      local n, err = netlink.send(message(i, ]], size, [[))
       if not n then return i - 1, err end
-      assert(n == ]] .. size .. [[, 'netlink.send returned ' .. tostring(n))
+      assert(n == ]], size, [[, 'netlink.send returned ' .. tostring(n))
     end
     return 20000, 'never full'
-  ]], 'flood')
-  assert(ok, sent)
-  return sent, err
+  ]])
+  f:close()
+  local p = assert(io.popen(cli .. ' run ' .. st:getname() .. ' ' .. file ..
+    ' 2>&1'))
+  local out = p:read('a')
+  p:close()
+  os.remove(file)
+  local sent, err = out:match('^(%d+)\t([^\n]*)\n$')
+  assert(sent, out)
+  return tonumber(sent), err
 end
 
 -- Receives the whole flood and checks every message; then nothing is left.

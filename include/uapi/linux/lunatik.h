@@ -6,10 +6,25 @@
  * included by both sides and is the protocol's documentation.
  *
  * Transport: one generic netlink family, LUNATIK_GENL_NAME, version
- * LUNATIK_GENL_VERSION. Every command requires CAP_SYS_ADMIN in the user
- * namespace that owns the caller's network namespace (GENL_ADMIN_PERM plus
- * an explicit check). States live per network namespace: a state created
- * in one namespace is invisible from every other one.
+ * LUNATIK_GENL_VERSION. Every command requires both CAP_NET_ADMIN
+ * (GENL_ADMIN_PERM) and CAP_SYS_ADMIN in the initial user namespace, held
+ * by the process that opened the socket and by the one sending (the
+ * kernel's netlink_capable()); root of a user namespace is not enough.
+ * States live per network namespace: a state created in one namespace is
+ * invisible from every other one.
+ *
+ * Execution: Lua code never runs in the request handler. Each state has
+ * a worker of its own that runs its requests (LUNATIK_CMD_DOSTRING and
+ * LUNATIK_CMD_SEND) one at a time, in the order they arrived; different
+ * states run in parallel. Those two commands are answered by the worker
+ * once the code ended, with the request's sequence number: the reply (if
+ * any), then always an NLMSG_ERROR, 0 on success, whether NLM_F_ACK was
+ * set or not (each fragment of a chunk is acked the same way). Answers to
+ * requests sent without waiting may come back in another order than the
+ * requests: match them by sequence number; that NLMSG_ERROR says the
+ * request is over. At most 256 requests wait for one state; more get
+ * -EBUSY. When the requesting socket closes, its waiting requests are
+ * dropped and its running chunk is interrupted.
  *
  * Errors: a request the kernel refuses is answered by an NLMSG_ERROR with a
  * negative errno and, whenever the caller caused it, an extended ack
@@ -19,8 +34,9 @@
  * reply as LUNATIK_ATTR_ERROR.
  *
  * Errno values common to all commands:
- *   -EPERM   caller lacks CAP_SYS_ADMIN
- *   -EINVAL  malformed request: missing, empty or oversized attribute
+ *   -EPERM   caller lacks CAP_NET_ADMIN or CAP_SYS_ADMIN
+ *   -EINVAL  malformed request: missing, empty or oversized attribute (a
+ *            missing one is also named by NLMSGERR_ATTR_MISS_TYPE)
  *   -ERANGE  an integer attribute outside its documented range
  *   -ENOENT  no state of that name in the caller's network namespace
  */
@@ -91,8 +107,12 @@
  *	holds maxstates states; -ENOMEM.
  *
  * LUNATIK_CMD_DELSTATE
- *	Request: LUNATIK_ATTR_STATENAME. Reply: ack. Waits for a chunk
- *	running in the state to end, then destroys it.
+ *	Request: LUNATIK_ATTR_STATENAME. Reply: ack, at once. The name is
+ *	free again immediately. A chunk running in the state ends with the
+ *	Lua error "interrupted" at its next checkpoint; requests waiting for
+ *	it get -ENOENT; then its worker closes it, and its finalizers (__gc)
+ *	get timeout_ms. When the namespace goes away or the module unloads,
+ *	its states close in parallel, each with 100 ms for its finalizers.
  *
  * LUNATIK_CMD_GETSTATE
  *	Request: LUNATIK_ATTR_STATENAME. Reply: LUNATIK_ATTR_STATENAME,
@@ -120,14 +140,17 @@
  *	Reply on a Lua error (syntax or runtime, including the time budget
  *	and the memory limit): LUNATIK_ATTR_ERROR, the message with a
  *	traceback that names the codename.
- *	Errors: -E2BIG code or results over their limits; -EBUSY see above.
+ *	Errors: -E2BIG code or results over their limits; -EBUSY see above
+ *	or too many requests wait (see Execution); -ECANCELED cancelled
+ *	before it ran (LUNATIK_CMD_CANCEL); -ENOENT the state was deleted
+ *	before it ran.
  *
  * LUNATIK_CMD_SEND
  *	Request: LUNATIK_ATTR_STATENAME, one or more LUNATIK_ATTR_DATA
  *	(0 to LUNATIK_DATA_MAXSIZE bytes in all). Calls the state's global
  *	receive_callback(mem) with the data as a memory object.
  *	Reply: empty on success, LUNATIK_ATTR_ERROR if the callback is not
- *	a function or raised.
+ *	a function or raised. Errors: as LUNATIK_CMD_DOSTRING.
  *
  * LUNATIK_CMD_DATA
  *	Kernel to user only, never a request. A Lua state's netlink.send(d)
@@ -137,8 +160,21 @@
  *	LUNATIK_CMD_GETSTATE (not a dump). The socket's receive buffer is the
  *	queue: when it is full, or no receiver socket is open, netlink.send
  *	returns nil and a message and nothing is sent. The kernel keeps
- *	room in that buffer for the reply to the receiver's own next request.
+ *	room in that buffer for the reply to the receiver's own next request
+ *	(the truesize of the largest reply, about 66 KiB): a message is
+ *	queued only while the data already queued, the message and that room
+ *	fit in the buffer. A message of n bytes costs about the next power of
+ *	two above n plus 1 KiB, so the default buffer (212992 bytes) holds
+ *	one message of LUNATIK_DATA_MAXSIZE or more of smaller ones; a
+ *	receiver that wants more queued raises SO_RCVBUF.
  *	Sequence number 0.
+ *
+ * LUNATIK_CMD_CANCEL
+ *	Request: LUNATIK_ATTR_STATENAME. Reply: ack, at once. The chunk or
+ *	callback running in the state ends with the Lua error "interrupted"
+ *	at its next checkpoint (a pcall inside it cannot hold it back); the
+ *	state keeps its globals and stays usable. Requests waiting for the
+ *	state get -ECANCELED and do not run. Nothing running is no error.
  */
 enum lunatik_cmd {
 	LUNATIK_CMD_UNSPEC,
@@ -149,6 +185,7 @@ enum lunatik_cmd {
 	LUNATIK_CMD_DOSTRING,
 	LUNATIK_CMD_SEND,
 	LUNATIK_CMD_DATA,
+	LUNATIK_CMD_CANCEL,
 	__LUNATIK_CMD_MAX,
 };
 #define LUNATIK_CMD_MAX (__LUNATIK_CMD_MAX - 1)
