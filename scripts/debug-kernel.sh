@@ -38,6 +38,11 @@ if [ "${1:-}" = --path ]; then
 fi
 [ $# -eq 0 ] || die "usage: scripts/debug-kernel.sh [--path]"
 
+# One build at a time on a machine: a second caller waits for the first.
+mkdir -p "$(dirname "$cache")"
+exec 9>"$cache.lock"
+flock 9
+
 if [ -f "$cache/done" ]; then
 	echo "$prog: cached: $(cat "$cache/release") in $cache" >&2
 	echo "$cache"
@@ -99,5 +104,10 @@ cp "$tree/System.map" "$cache/System.map"
 elapsed=$(($(date +%s) - start))
 echo "$elapsed" >"$cache/build-seconds"
 touch "$cache/done"
+# Finished builds of older sources or fragments are of no more use.
+for old in "$(dirname "$cache")"/debug-kernel-*/done; do
+	old=${old%/done}
+	[ ! -d "$old" ] || [ "$old" = "$cache" ] || rm -rf "$old" "$old.lock"
+done
 echo "$prog: built $(cat "$cache/release") in $((elapsed / 60)) min $((elapsed % 60)) s: $cache" >&2
 echo "$cache"

@@ -82,7 +82,11 @@ run_lane() {
 	echo "== VM tests on $label (one boot)"
 	vm/lunatik-vm --build "$build" "$@" 2>&1 | tee "$log/vm-$name.log"
 	vm_status=${PIPESTATUS[0]}
+	local first=${#failures[@]} i
 	count_tap "$log/vm-$name.log"
+	for ((i = first; i < ${#failures[@]}; i++)); do
+		failures[i]="$name: ${failures[i]}"
+	done
 	while IFS= read -r line; do
 		note_failure "$name: $line"
 	done < <(grep '^lunatik-vm: FAIL:' "$log/vm-$name.log")

@@ -29,6 +29,25 @@ SYM_FUNC_END(lunatik_setjmp)
  * as setjmp's own RET saw it, and returns from there.
  */
 SYM_FUNC_START(lunatik_longjmp)
+#ifdef CONFIG_KASAN_STACK
+	/*
+	 * The frames between here and setjmp's caller never return, so they
+	 * keep the poison KASAN put around their locals, and later frames
+	 * reusing that stack would be reported. Clear it, as the kernel's
+	 * own unwinders do (kasan_unpoison_task_stack_below, not exported):
+	 * __asan_allocas_unpoison(from, to) unpoisons [from, to). The pushes
+	 * keep env and val (the third aligns the stack for the call).
+	 */
+	pushq	%rdi
+	pushq	%rsi
+	pushq	%rdi
+	movq	48(%rdi), %rsi
+	movq	%rsp, %rdi
+	call	__asan_allocas_unpoison
+	popq	%rdi
+	popq	%rsi
+	popq	%rdi
+#endif
 	movl	%esi, %eax
 	movq	0(%rdi), %rbx
 	movq	8(%rdi), %rbp
