@@ -3,31 +3,9 @@
 local t = require'testlib'
 local lunatik = require'lunatik'
 
-local cli = (os.getenv('LUNATIK_BUILD') or 'build') .. '/user/cli/lunatik'
-
--- Runs the CLI with shell-quoted arguments; returns stdout, stderr and the
--- exit code.
-local function run(args, stdin)
-  local err = os.tmpname()
-  local cmd = cli .. ' ' .. args .. ' 2>' .. err
-  if stdin then
-    local input = os.tmpname()
-    local f = assert(io.open(input, 'wb'))
-    f:write(stdin)
-    f:close()
-    cmd = cmd .. ' <' .. input
-  else
-    cmd = cmd .. ' </dev/null'
-  end
-  local p = assert(io.popen(cmd))
-  local out = p:read('a')
-  local _, _, code = p:close()
-  local f = assert(io.open(err))
-  local errout = f:read('a')
-  f:close()
-  os.remove(err)
-  return out, errout, code
-end
+local clilib = require'clilib'
+local cli = clilib.path
+local run = clilib.run
 
 t.test('send and recv', function()
   assert(select(3, run('new api_cli_data')) == 0)

@@ -3,31 +3,8 @@
 local t = require'testlib'
 local lunatik = require'lunatik'
 
-local cli = (os.getenv('LUNATIK_BUILD') or 'build') .. '/user/cli/lunatik'
-
--- Runs the CLI with shell-quoted arguments; returns stdout, stderr and the
--- exit code.
-local function run(args, stdin)
-  local err = os.tmpname()
-  local cmd = cli .. ' ' .. args .. ' 2>' .. err
-  if stdin then
-    local input = os.tmpname()
-    local f = assert(io.open(input, 'wb'))
-    f:write(stdin)
-    f:close()
-    cmd = cmd .. ' <' .. input
-  else
-    cmd = cmd .. ' </dev/null'
-  end
-  local p = assert(io.popen(cmd))
-  local out = p:read('a')
-  local _, _, code = p:close()
-  local f = assert(io.open(err))
-  local errout = f:read('a')
-  f:close()
-  os.remove(err)
-  return out, errout, code
-end
+local clilib = require'clilib'
+local run = clilib.run
 
 -- Parses a JSON document with python3 (the VM runs the host's root, which
 -- has it) and returns what `expr` (a Python expression over `d`) prints.
