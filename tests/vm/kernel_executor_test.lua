@@ -81,10 +81,15 @@ local function fresh(name)
   return assert(s:newstate(name))
 end
 
+-- The debug kernel (KASAN, lockdep) has no loadable wireguard and runs
+-- everything many times slower: there the flow is checked, not its times.
+local release = io.popen('uname -r'):read('l')
+local timing = not release:find('debug', 1, true)
+
 t.test('modprobe and other states do not wait for a running chunk', function()
   local busy = fresh('exec_busy')
   local other = fresh('exec_other')
-  local cycle = 'modprobe wireguard && rmmod wireguard'
+  local cycle = timing and 'modprobe wireguard && rmmod wireguard' or 'true'
   -- Warm the module files' cache, then the time with a user-space loop
   -- taking a CPU, as the chunk will: under TCG, with two CPUs, that alone
   -- slows modprobe down a lot.
@@ -127,12 +132,20 @@ t.test('modprobe and other states do not wait for a running chunk', function()
   local busy_cycle = tonumber(e0) - tonumber(s0)
   busy:cancel()
   t.ok(result(out, 5), 'the busy chunk ended after cancel')
+  if not timing then
+    print('# ' .. release .. ': times not checked')
+    busy:close()
+    other:close()
+    return
+  end
   t.ok(slowest < 0.1, string.format(
     'the other state answered in %.2f s (must be under 0.1 s)', slowest))
   -- modprobe and the chunk share the VM's two CPUs: a looser bound.
   t.ok(during < 1, string.format(
     'the other state answered in %.2f s during modprobe', during))
-  t.ok(busy_cycle <= 2 * idle + 0.5, string.format(
+  -- Loose, for a loaded host: a stalled modprobe waits for the whole
+  -- chunk (long_ms, 30 s), far past this.
+  t.ok(busy_cycle <= 3 * idle + 2, string.format(
     'modprobe+rmmod took %.2f s while a chunk ran, %.2f s beside a ' ..
     'user-space loop',
     busy_cycle, idle))
