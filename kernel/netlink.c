@@ -471,6 +471,8 @@ static int take_fragment(struct lunatik_state *s, struct genl_info *info,
 		goto out;
 	}
 	if (len > total - offset) {
+		/* A new first fragment replaced an upload: drop both. */
+		kvfree(stale);
 		stale = up->code;
 		up->code = NULL;
 		up->portid = 0;

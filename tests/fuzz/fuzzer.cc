@@ -448,9 +448,9 @@ void Fuzzer::ScenarioUploadOutOfOrder() {
   const std::string chunk = ChunkOfLength(100 + rng_.Below(5000));
   const auto total = static_cast<uint32_t>(chunk.size());
   const uint32_t first = 10 + static_cast<uint32_t>(rng_.Below(total / 2));
-  const uint64_t kind = rng_.Below(4);
+  const uint64_t kind = rng_.Below(5);
   static const char* kKinds[] = {"gap", "overlap", "other total",
-                                 "past the total"};
+                                 "past the total", "restart past its total"};
   context_.label = std::string("out-of-order upload: ") + kKinds[kind];
   if (!ExpectOk(main_.Call(Fragment("fz-base", chunk, 0, first, total)),
                 "first fragment")) {
@@ -467,9 +467,14 @@ void Fuzzer::ScenarioUploadOutOfOrder() {
     case 2:
       bad = Fragment("fz-base", chunk, first, 5, total + 1);
       break;
-    default:
+    case 3:
       bad = Fragment("fz-base", chunk + "xxxxxxxx", first, total - first + 8,
                      total);
+      break;
+    default:
+      // A new first fragment longer than its own total, while the upload
+      // is under way: both buffers must go (the old one once leaked).
+      bad = Fragment("fz-base", chunk, 0, 20, 10);
       break;
   }
   ExpectErrno(main_.Call(bad), {EINVAL}, context_.label);
