@@ -817,7 +817,9 @@ void Fuzzer::ScenarioDefaultBuffer() {
     return;
   }
   const std::string chunk(LUNATIK_DATA_CHUNK_MAXSIZE, 'd');
-  for (const size_t size : {size_t{100}, size_t{LUNATIK_DATA_MAXSIZE}}) {
+  // Small messages only: what a default buffer holds of a 64 KiB one
+  // depends on the kernel's allocation sizes (the UAPI header).
+  for (const size_t size : {size_t{100}, size_t{4000}}) {
     std::vector<Attr> attrs = {NameAttr("fz-echo")};
     for (size_t at = 0; at < size; at += chunk.size()) {
       attrs.push_back({LUNATIK_ATTR_DATA,

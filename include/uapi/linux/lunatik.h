@@ -165,8 +165,10 @@
  *	queued only while the data already queued, the message and that room
  *	fit in the buffer. A message of n bytes costs about the next power of
  *	two above n plus 1 KiB, so the default buffer (212992 bytes) holds
- *	one message of LUNATIK_DATA_MAXSIZE or more of smaller ones; a
- *	receiver that wants more queued raises SO_RCVBUF.
+ *	messages of up to a few KiB; a receiver that wants messages near
+ *	LUNATIK_DATA_MAXSIZE, or more of them queued, raises SO_RCVBUF (on
+ *	Debian's 6.1 kernel a 64 KiB message to a default buffer is
+ *	refused as "receiver queue full"; liblunatik asks for 4 MiB).
  *	Sequence number 0.
  *
  * LUNATIK_CMD_CANCEL
