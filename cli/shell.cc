@@ -72,7 +72,10 @@ bool CancelOnInterrupt(const std::string& state) {
   g_cancel_pipe = fds[1];
   std::thread([canceller = std::move(canceller), state, in = fds[0]] {
     char byte;
-    while (read(in, &byte, 1) == 1 || errno == EINTR) {
+    for (;;) {
+      const ssize_t n = read(in, &byte, 1);
+      if (n < 0 && errno == EINTR) continue;  // SIGINT landed on this thread
+      if (n != 1) return;
       const Status status = canceller->Cancel(state);
       if (!status.ok()) std::cerr << "\nlunatik: " << status.message() << '\n';
     }
