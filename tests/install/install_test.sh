@@ -3,7 +3,9 @@
 # make install into a DESTDIR, then: the Lua modules load from it, the CLI
 # runs, a client builds against the installed lunatik.pc and runs, `dkms
 # build` builds lunatik.ko from the installed tree (if dkms is there), and
-# make uninstall leaves no file behind. The client and the DESTDIR stay in
+# make uninstall leaves no file behind. Then `luarocks make` builds the
+# rockspec from a copy of the sources into a tree of its own, its modules
+# load, and `luarocks remove` takes them away. The client and the DESTDIR stay in
 # BUILD/install-test for tests/vm/install_test.lua.
 #
 # usage: tests/install/install_test.sh SOURCE_DIR BUILD_DIR
@@ -76,4 +78,26 @@ make -s -C "$src" uninstall BUILD="$build" DESTDIR="$out/dest2" PREFIX="$prefix"
 left=$(find "$out/dest2" ! -type d)
 [ -z "$left" ] || fail "make uninstall left: $left"
 rm -rf "$out/dest2"
+
+# luarocks builds in the directory it is given: a copy of the sources keeps
+# build.luarocks/ out of the checkout.
+rocks=$out/rocks
+mkdir -p "$rocks/src"
+(cd "$src" && git ls-files -z 2>/dev/null | xargs -0 cp --parents -t "$rocks/src") ||
+	tar -C "$src" --exclude=./build -cf - . | tar -C "$rocks/src" -xf -
+rockspec=$(cd "$rocks/src" && ls lunatik-*.rockspec)
+(unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH; cd "$rocks/src" && luarocks --lua-version=5.4 --tree "$rocks/tree" make "$rockspec") \
+	>"$out/luarocks.log" 2>&1 || { cat "$out/luarocks.log"; fail "luarocks make failed"; }
+rocklib=$rocks/tree/lib/lua/5.4
+[ -f "$rocklib/lunatik.so" ] && [ -f "$rocklib/memory.so" ] ||
+	fail "luarocks make installed no lunatik.so and memory.so"
+LUA_CPATH="$rocklib/?.so" lua5.4 -e \
+	"assert(require'memory'.create); assert(require'lunatik'.session)" ||
+	fail "the modules luarocks installed do not load"
+luarocks --lua-version=5.4 --tree "$rocks/tree" remove lunatik >>"$out/luarocks.log" 2>&1 ||
+	fail "luarocks remove failed"
+[ ! -e "$rocklib/lunatik.so" ] && [ ! -e "$rocklib/memory.so" ] ||
+	fail "luarocks remove left the modules"
+echo "install_test: luarocks make built and removed ${rockspec%.rockspec}"
+rm -rf "$rocks"
 echo "install_test: ok"
