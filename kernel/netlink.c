@@ -44,6 +44,12 @@ static const struct nla_policy name_policy[LUNATIK_ATTR_MAX + 1] = {
 				     .len = LUNATIK_STATENAME_MAXSIZE },
 };
 
+static const struct nla_policy getstate_policy[LUNATIK_ATTR_MAX + 1] = {
+	[LUNATIK_ATTR_STATENAME] = { .type = NLA_NUL_STRING,
+				     .len = LUNATIK_STATENAME_MAXSIZE },
+	[LUNATIK_ATTR_PEEK] = { .type = NLA_FLAG },
+};
+
 static const struct nla_policy newstate_policy[LUNATIK_ATTR_MAX + 1] = {
 	[LUNATIK_ATTR_STATENAME] = { .type = NLA_NUL_STRING,
 				     .len = LUNATIK_STATENAME_MAXSIZE },
@@ -314,7 +320,8 @@ static int lunatik_getstate(struct sk_buff *unused, struct genl_info *info)
 
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	err = set_receiver(s, info);
+	err = nla_get_flag(info->attrs[LUNATIK_ATTR_PEEK]) ? 0 :
+	      set_receiver(s, info);
 	if (!err)
 		err = reply_state_info(s, info);
 	lunatik_state_put(s);
@@ -916,7 +923,7 @@ static const struct genl_ops lunatik_ops[] = {
 		.start = lunatik_dump_start,
 		.dumpit = lunatik_dump_states,
 		.done = lunatik_dump_done,
-		.policy = name_policy,
+		.policy = getstate_policy,
 		.maxattr = LUNATIK_ATTR_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -104,6 +104,9 @@ struct Session::Rep {
 
   Status ListOnce(std::vector<StateInfo>* states, bool* interrupted);
 
+  // LUNATIK_CMD_GETSTATE; with `peek`, the receiver stays as it was.
+  Status LookUp(std::string_view name, bool peek, StateInfo* info);
+
   std::unique_ptr<netlink::Socket> socket;
   uint16_t family = 0;
   uint32_t last_seq = 0;
@@ -335,19 +338,28 @@ Status Session::Cancel(std::string_view name) {
                                [](const netlink::Reply&) { return true; });
 }
 
-Status Session::GetState(std::string_view name, StateInfo* info) {
+Status Session::Rep::LookUp(std::string_view name, bool peek, StateInfo* info) {
   Status status = CheckStateName(name);
   if (!status.ok()) return status;
-  netlink::Request request = rep_->NewRequest(LUNATIK_CMD_GETSTATE, NLM_F_ACK);
+  netlink::Request request = NewRequest(LUNATIK_CMD_GETSTATE, NLM_F_ACK);
   request.PutString(LUNATIK_ATTR_STATENAME, name);
+  if (peek) request.PutBinary(LUNATIK_ATTR_PEEK, {});
   bool complete = false;
-  status = rep_->TransactLunatik(RequestContext(LUNATIK_CMD_GETSTATE, name),
-                                 &request, [&](const netlink::Reply& reply) {
-                                   complete = ReadStateInfo(reply, info);
-                                   return complete;
-                                 });
+  status = TransactLunatik(RequestContext(LUNATIK_CMD_GETSTATE, name), &request,
+                           [&](const netlink::Reply& reply) {
+                             complete = ReadStateInfo(reply, info);
+                             return complete;
+                           });
   if (status.ok() && !complete) return MalformedReply();
   return status;
+}
+
+Status Session::GetState(std::string_view name, StateInfo* info) {
+  return rep_->LookUp(name, false, info);
+}
+
+Status Session::PeekState(std::string_view name, StateInfo* info) {
+  return rep_->LookUp(name, true, info);
 }
 
 Status Session::List(std::vector<StateInfo>* states) {

@@ -142,6 +142,30 @@ t.test('the socket that last looked a state up receives', function()
   assert(st:close())
 end)
 
+t.test('getcurralloc keeps the receiver and reads the state exactly', function()
+  local st = newstate('api_data_peek')
+  local other = assert(lunatik.session())
+  local h = assert(other:getstate('api_data_peek'))
+  -- A lookup by the first session must not take the receiver back.
+  local n = assert(st:getcurralloc())
+  local listed
+  for _, info in ipairs(assert(s:list())) do
+    if info.name == 'api_data_peek' then listed = info.curralloc end
+  end
+  t.eq(n, listed, 'same as the listing')
+  assert(st:dostring("big = ('x'):rep(100000)"))
+  t.ok(assert(st:getcurralloc()) >= n + 100000, 'follows an allocation')
+  assert(st:dostring("netlink.send('still other')"))
+  t.eq(memory.tostring(assert(h:receive(5000))), 'still other')
+  local r, err = st:receive(100)
+  t.eq(err, 'timeout')
+  assert(st:close())
+  r, err = h:getcurralloc()
+  t.eq(r, nil)
+  t.eq(err, "state 'api_data_peek' not found")
+  other:close()
+end)
+
 t.test('receive ends when the state is closed meanwhile', function()
   local st = newstate('api_data_closed')
   os.execute('(sleep 1; ' .. cli .. ' close api_data_closed) &')

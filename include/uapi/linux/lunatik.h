@@ -117,7 +117,10 @@
  * LUNATIK_CMD_GETSTATE
  *	Request: LUNATIK_ATTR_STATENAME. Reply: LUNATIK_ATTR_STATENAME,
  *	LUNATIK_ATTR_MAXALLOC, LUNATIK_ATTR_CURRALLOC. The caller's socket
- *	becomes the state's receiver.
+ *	becomes the state's receiver, unless the request carries
+ *	LUNATIK_ATTR_PEEK: then the receiver stays as it was, and the
+ *	request only describes the state (one lookup, whatever the number
+ *	of states).
  *	With NLM_F_DUMP and no attribute: one message per state of the
  *	namespace, each with the three attributes above. A dump that raced
  *	with a change to the set of states is flagged NLM_F_DUMP_INTR on its
@@ -213,6 +216,7 @@ enum lunatik_cmd {
  * LUNATIK_ATTR_NSTATES		u32
  * LUNATIK_ATTR_DEFAULT_MAXALLOC u64
  * LUNATIK_ATTR_PAD		padding for 64-bit attributes
+ * LUNATIK_ATTR_PEEK		flag (no payload), LUNATIK_CMD_GETSTATE only
  */
 enum lunatik_attr {
 	LUNATIK_ATTR_UNSPEC,
@@ -230,6 +234,7 @@ enum lunatik_attr {
 	LUNATIK_ATTR_NSTATES,
 	LUNATIK_ATTR_DEFAULT_MAXALLOC,
 	LUNATIK_ATTR_PAD,
+	LUNATIK_ATTR_PEEK,
 	__LUNATIK_ATTR_MAX,
 };
 #define LUNATIK_ATTR_MAX (__LUNATIK_ATTR_MAX - 1)
