@@ -839,6 +839,16 @@ static int put_data_chunks(struct sk_buff *skb, const char *data, size_t len)
 	return 0;
 }
 
+/*
+ * Whether @skb may join @sk's receive queue and still leave room for the
+ * reply to its own next request.
+ */
+static bool receiver_has_room(const struct sock *sk, const struct sk_buff *skb)
+{
+	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize +
+	       LUNATIK_REPLY_HEADROOM <= READ_ONCE(sk->sk_rcvbuf);
+}
+
 /* netlink.send(): see struct lunatik_state_ops. */
 static int lunatik_netlink_send(struct lunatik_state *s, const void *data,
 				size_t len)
@@ -875,8 +885,7 @@ static int lunatik_netlink_send(struct lunatik_state *s, const void *data,
 	}
 	genlmsg_end(skb, hdr);
 
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize +
-	    LUNATIK_REPLY_HEADROOM > READ_ONCE(sk->sk_rcvbuf)) {
+	if (!receiver_has_room(sk, skb)) {
 		nlmsg_free(skb);
 		err = -ENOBUFS;
 		goto out;
@@ -891,8 +900,32 @@ out:
 	return err ? err : len;
 }
 
+/* The notice that @s is gone: see struct lunatik_state_ops. */
+static void lunatik_netlink_gone(struct lunatik_state *s, struct sock *sk,
+				 u32 portid)
+{
+	size_t namelen = strlen(s->name) + 1;
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(nla_total_size(namelen), GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &lunatik_family, 0, LUNATIK_CMD_DELSTATE);
+	if (!hdr || nla_put(skb, LUNATIK_ATTR_STATENAME, namelen, s->name))
+		goto drop;
+	genlmsg_end(skb, hdr);
+	if (!receiver_has_room(sk, skb))
+		goto drop;
+	genlmsg_unicast(s->net, skb, portid);	/* never waits */
+	return;
+drop:
+	nlmsg_free(skb);
+}
+
 static const struct lunatik_state_ops lunatik_state_ops = {
 	.send = lunatik_netlink_send,
+	.gone = lunatik_netlink_gone,
 };
 
 static const struct genl_ops lunatik_ops[] = {

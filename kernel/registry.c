@@ -99,21 +99,6 @@ static void unlink_state(struct lunatik_registry *r, struct lunatik_state *s)
 	r->generation++;
 }
 
-int lunatik_registry_remove(struct lunatik_registry *r, const char *name)
-{
-	struct lunatik_state *s;
-
-	mutex_lock(&r->lock);
-	s = lookup(r, name);
-	if (s)
-		unlink_state(r, s);
-	mutex_unlock(&r->lock);
-	if (!s)
-		return -ENOENT;
-	lunatik_registry_retire(s);
-	return 0;
-}
-
 /*
  * Frees @s's upload when @portid (0: any socket) is uploading it; @retire:
  * for good, so that none starts again.
@@ -134,22 +119,31 @@ static void drop_upload(struct lunatik_state *s, u32 portid, bool retire)
 	kvfree(code);
 }
 
-/* Unregisters @s's receiver when it is @portid (0: any socket). */
-static void drop_receiver(struct lunatik_state *s, u32 portid, bool retire)
+/*
+ * Unregisters @s's receiver when it is @portid (0: any socket); @notify:
+ * and tells it that @s is gone.
+ */
+static void drop_receiver(struct lunatik_state *s, u32 portid, bool retire,
+			  bool notify)
 {
 	struct sock *sk = NULL;
+	u32 owner = 0;
 
 	spin_lock(&s->receiver.lock);
 	if (retire)
 		s->receiver.dead = true;
 	if (s->receiver.sk && (!portid || s->receiver.portid == portid)) {
 		sk = s->receiver.sk;
+		owner = s->receiver.portid;
 		s->receiver.sk = NULL;
 		s->receiver.portid = 0;
 	}
 	spin_unlock(&s->receiver.lock);
-	if (sk)
-		sock_put(sk);
+	if (!sk)
+		return;
+	if (notify)
+		s->ops->gone(s, sk, owner);
+	sock_put(sk);
 }
 
 static void retire_release(struct lunatik_executor *ex)
@@ -168,18 +162,37 @@ static void teardown_release(struct lunatik_executor *ex)
 	lunatik_state_put(s);
 }
 
-/* Stops @s taking receivers, uploads and jobs, and has its worker close it. */
+/*
+ * Stops @s taking receivers, uploads and jobs, and has its worker close it;
+ * @published: its receiver is told that it is gone.
+ */
 static void shutdown_state(struct lunatik_state *s,
-			   void (*release)(struct lunatik_executor *ex))
+			   void (*release)(struct lunatik_executor *ex),
+			   bool published)
 {
 	drop_upload(s, 0, true);
-	drop_receiver(s, 0, true);
+	drop_receiver(s, 0, true, published);
 	lunatik_executor_shutdown(&s->exec, release);
 }
 
 void lunatik_registry_retire(struct lunatik_state *s)
 {
-	shutdown_state(s, retire_release);
+	shutdown_state(s, retire_release, false);
+}
+
+int lunatik_registry_remove(struct lunatik_registry *r, const char *name)
+{
+	struct lunatik_state *s;
+
+	mutex_lock(&r->lock);
+	s = lookup(r, name);
+	if (s)
+		unlink_state(r, s);
+	mutex_unlock(&r->lock);
+	if (!s)
+		return -ENOENT;
+	shutdown_state(s, retire_release, true);
+	return 0;
 }
 
 void lunatik_registry_forget_socket(struct net *net, u32 portid)
@@ -190,7 +203,7 @@ void lunatik_registry_forget_socket(struct net *net, u32 portid)
 	mutex_lock(&r->lock);
 	list_for_each_entry(s, &r->states, node) {
 		drop_upload(s, portid, false);
-		drop_receiver(s, portid, false);
+		drop_receiver(s, portid, false, false);
 		lunatik_executor_forget(&s->exec, portid);
 	}
 	mutex_unlock(&r->lock);
@@ -229,7 +242,7 @@ static void __net_exit registry_net_exit(struct net *net)
 
 	list_for_each_entry(s, &doomed, node) {
 		lunatik_state_get(s);	/* kept until its worker is done */
-		shutdown_state(s, teardown_release);
+		shutdown_state(s, teardown_release, true);
 	}
 	list_for_each_entry_safe(s, next, &doomed, node) {
 		list_del_init(&s->node);

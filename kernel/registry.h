@@ -40,14 +40,15 @@ struct lunatik_state *lunatik_registry_find(struct lunatik_registry *r,
 /*
  * Unpublishes the state named @name and has it destroyed: its running
  * chunk is interrupted, its queued requests answered -ENOENT, and its
- * worker closes it (finalizers get timeout_ms). Does not wait for that.
- * Returns -ENOENT when there is none.
+ * worker closes it (finalizers get timeout_ms), and its receiver is told
+ * (lunatik_state_ops.gone). Does not wait for that. Returns -ENOENT when
+ * there is none.
  */
 int lunatik_registry_remove(struct lunatik_registry *r, const char *name);
 
 /*
- * Destroys, as above, a state that was never published or was just
- * unpublished; it takes no new receiver, upload or job from now on.
+ * Destroys, as above, a state that was never published (its receiver is
+ * not told); it takes no new receiver, upload or job from now on.
  */
 void lunatik_registry_retire(struct lunatik_state *s);
 

@@ -79,9 +79,14 @@ struct lunatik_reply {
  *	queues @data for the state's receiver. Returns @len, or -ENOTCONN
  *	when no receiver is registered or its socket is gone, -ENOBUFS when
  *	its queue is full, -ENOMEM.
+ * @gone: called by the registry, once, when a published state is
+ *	destroyed, with the receiver it had (a reference the caller keeps):
+ *	tells that socket so. Must not block; a notice that does not fit is
+ *	dropped.
  */
 struct lunatik_state_ops {
 	int (*send)(struct lunatik_state *s, const void *data, size_t len);
+	void (*gone)(struct lunatik_state *s, struct sock *sk, u32 portid);
 };
 
 /*

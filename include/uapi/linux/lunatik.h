@@ -113,6 +113,17 @@
  *	it get -ENOENT; then its worker closes it, and its finalizers (__gc)
  *	get timeout_ms. When the namespace goes away or the module unloads,
  *	its states close in parallel, each with 100 ms for its finalizers.
+ *	However a state is destroyed (this request from any socket, its
+ *	namespace going away, the module unloading), its receiver (see
+ *	LUNATIK_CMD_DATA) is told at once by an unsolicited
+ *	LUNATIK_CMD_DELSTATE carrying LUNATIK_ATTR_STATENAME alone, with
+ *	sequence number 0; after an unload, its type is the family id the
+ *	module had. The notice obeys the same receive-buffer rule as
+ *	LUNATIK_CMD_DATA: when the buffer lacks room, it is dropped and the
+ *	destroy goes on, so a receiver that may let its buffer fill up (or
+ *	whose state another socket may take over) should also look the
+ *	state up now and then (LUNATIK_ATTR_PEEK). Data that a chunk sends
+ *	while its state is being destroyed may arrive after the notice.
  *
  * LUNATIK_CMD_GETSTATE
  *	Request: LUNATIK_ATTR_STATENAME. Reply: LUNATIK_ATTR_STATENAME,
@@ -172,7 +183,8 @@
  *	LUNATIK_DATA_MAXSIZE, or more of them queued, raises SO_RCVBUF (on
  *	Debian's 6.1 kernel a 64 KiB message to a default buffer is
  *	refused as "receiver queue full"; liblunatik asks for 4 MiB).
- *	Sequence number 0.
+ *	Sequence number 0. See LUNATIK_CMD_DELSTATE for the notice that the
+ *	state is gone.
  *
  * LUNATIK_CMD_CANCEL
  *	Request: LUNATIK_ATTR_STATENAME. Reply: ack, at once. The chunk or
