@@ -18,6 +18,7 @@
 #include "netlink.h"
 #include "registry.h"
 #include "state.h"
+#include "upload.h"
 
 /*
  * Receive-buffer room kept free on a receiver's socket so that the reply
@@ -417,94 +418,6 @@ static int lunatik_dump_done(struct netlink_callback *cb)
 }
 
 /*
- * Takes one fragment of a chunk. Returns 1 with the whole chunk in @code
- * and @codelen (the caller frees it) once the last fragment arrived, 0
- * when more are expected, or -errno.
- */
-static int take_fragment(struct lunatik_state *s, struct genl_info *info,
-			 char **code, size_t *codelen, char *codename)
-{
-	struct nlattr *codeattr = info->attrs[LUNATIK_ATTR_CODE];
-	struct nlattr *totalattr = info->attrs[LUNATIK_ATTR_CODE_TOTAL];
-	struct nlattr *offattr = info->attrs[LUNATIK_ATTR_CODE_OFFSET];
-	struct lunatik_upload *up = &s->upload;
-	u32 portid = info->snd_portid;
-	u32 total, offset, len;
-	char *stale = NULL;
-	int ret = 0;
-
-	if (!totalattr || !offattr) {
-		GENL_SET_ERR_MSG(info, "fragment needs both total and offset");
-		return -EINVAL;
-	}
-	total = nla_get_u32(totalattr);
-	offset = nla_get_u32(offattr);
-	len = nla_len(codeattr);
-
-	mutex_lock(&up->lock);
-	if (up->dead) {
-		GENL_SET_ERR_MSG(info, "state not found");
-		ret = -ENOENT;
-		goto out;
-	}
-	if (offset == 0) {
-		if (up->portid && up->portid != portid) {
-			GENL_SET_ERR_MSG(info, "another socket is uploading a chunk to this state");
-			ret = -EBUSY;
-			goto out;
-		}
-		stale = up->code;
-		up->code = kvmalloc(total, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-		if (!up->code) {
-			up->portid = 0;
-			GENL_SET_ERR_MSG(info, "not enough memory for the chunk");
-			ret = -ENOMEM;
-			goto out;
-		}
-		up->portid = portid;
-		up->total = total;
-		up->received = 0;
-		strscpy(up->codename, codename, sizeof(up->codename));
-	} else if (up->portid != portid || up->total != total ||
-		   up->received != offset) {
-		if (up->portid == portid) {
-			stale = up->code;
-			up->code = NULL;
-			up->portid = 0;
-		}
-		NL_SET_ERR_MSG_ATTR(info->extack, offattr,
-				    "chunk fragment out of order");
-		ret = -EINVAL;
-		goto out;
-	}
-	if (len > total - offset) {
-		/* A new first fragment replaced an upload: drop both. */
-		kvfree(stale);
-		stale = up->code;
-		up->code = NULL;
-		up->portid = 0;
-		NL_SET_ERR_MSG_ATTR(info->extack, codeattr,
-				    "fragment runs past the chunk's total length");
-		ret = -EINVAL;
-		goto out;
-	}
-	memcpy(up->code + offset, nla_data(codeattr), len);
-	up->received += len;
-	if (up->received == total) {
-		*code = up->code;
-		*codelen = total;
-		strscpy(codename, up->codename, LUNATIK_SCRIPTNAME_MAXSIZE + 1);
-		up->code = NULL;
-		up->portid = 0;
-		ret = 1;
-	}
-out:
-	mutex_unlock(&up->lock);
-	kvfree(stale);
-	return ret;
-}
-
-/*
  * A DOSTRING or SEND request on its way through the state's executor. It
  * holds the request's skb, so that its header and attributes stay valid,
  * and the sender's socket, which netlink_ack() reads.
@@ -702,7 +615,8 @@ static int lunatik_dostring(struct sk_buff *skb, struct genl_info *info)
 
 	if (info->attrs[LUNATIK_ATTR_CODE_TOTAL] ||
 	    info->attrs[LUNATIK_ATTR_CODE_OFFSET]) {
-		err = take_fragment(s, info, &code, &len, codename);
+		err = lunatik_upload_take(&s->upload, info, &code, &len,
+					 codename);
 		if (err < 0)
 			goto out;
 		if (err == 0) {

@@ -17,6 +17,7 @@
 #include "executor.h"
 #include "registry.h"
 #include "state.h"
+#include "upload.h"
 
 /*
  * Finalizers' budget when a namespace goes away or the module unloads:
@@ -38,7 +39,7 @@ static u32 name_hash(const char *name)
 
 void lunatik_registry_prepare(struct lunatik_state *s)
 {
-	mutex_init(&s->upload.lock);
+	lunatik_upload_init(&s->upload);
 	spin_lock_init(&s->receiver.lock);
 	lunatik_executor_init(&s->exec, &s->interrupt);
 	INIT_LIST_HEAD(&s->node);
@@ -100,26 +101,6 @@ static void unlink_state(struct lunatik_registry *r, struct lunatik_state *s)
 }
 
 /*
- * Frees @s's upload when @portid (0: any socket) is uploading it; @retire:
- * for good, so that none starts again.
- */
-static void drop_upload(struct lunatik_state *s, u32 portid, bool retire)
-{
-	char *code = NULL;
-
-	mutex_lock(&s->upload.lock);
-	if (retire)
-		s->upload.dead = true;
-	if (s->upload.portid && (!portid || s->upload.portid == portid)) {
-		code = s->upload.code;
-		s->upload.code = NULL;
-		s->upload.portid = 0;
-	}
-	mutex_unlock(&s->upload.lock);
-	kvfree(code);
-}
-
-/*
  * Unregisters @s's receiver when it is @portid (0: any socket); @notify:
  * and tells it that @s is gone.
  */
@@ -170,7 +151,7 @@ static void shutdown_state(struct lunatik_state *s,
 			   void (*release)(struct lunatik_executor *ex),
 			   bool published)
 {
-	drop_upload(s, 0, true);
+	lunatik_upload_drop(&s->upload, 0, true);
 	drop_receiver(s, 0, true, published);
 	lunatik_executor_shutdown(&s->exec, release);
 }
@@ -202,7 +183,7 @@ void lunatik_registry_forget_socket(struct net *net, u32 portid)
 
 	mutex_lock(&r->lock);
 	list_for_each_entry(s, &r->states, node) {
-		drop_upload(s, portid, false);
+		lunatik_upload_drop(&s->upload, portid, false);
 		drop_receiver(s, portid, false, false);
 		lunatik_executor_forget(&s->exec, portid);
 	}

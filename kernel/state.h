@@ -14,21 +14,11 @@
 #include <uapi/linux/lunatik.h>
 
 #include "executor.h"
+#include "upload.h"
 
 struct lua_State;
 struct net;
 struct sock;
-
-/* A reassembly buffer for a chunk sent in fragments (netlink.c). */
-struct lunatik_upload {
-	struct mutex lock;
-	bool dead;		/* retired: takes no new upload */
-	u32 portid;		/* socket sending it; 0 when none */
-	u32 total;
-	u32 received;
-	char *code;		/* kvmalloc'd, @total bytes */
-	char codename[LUNATIK_SCRIPTNAME_MAXSIZE + 1];
-};
 
 struct lunatik_state {
 	struct kref kref;
@@ -43,7 +33,7 @@ struct lunatik_state {
 	/* Set by the executor to stop the running code at a checkpoint. */
 	bool interrupt;
 	/*
-	 * Owned by netlink.c and registry.c, which initialize them before
+	 * Owned by upload.c and registry.c, which initialize them before
 	 * the state is published; state.c never touches them.
 	 */
 	struct lunatik_upload upload;
