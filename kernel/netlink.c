@@ -340,80 +340,61 @@ static int lunatik_cancel(struct sk_buff *unused, struct genl_info *info)
 	return 0;
 }
 
-/*
- * A dump's cursor: cb->args[0] holds a reference to the next state to
- * report, so each part resumes where the last one stopped, and
- * cb->args[1] its position, used only when that state was removed.
- */
+/* A dump's position between its parts: see struct lunatik_cursor. */
+static struct lunatik_cursor *dump_cursor(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct lunatik_cursor) > sizeof(cb->ctx));
+	return (struct lunatik_cursor *)cb->ctx;
+}
+
 static int lunatik_dump_start(struct netlink_callback *cb)
 {
 	if (!lunatik_capable(cb->skb, cb->extack))
 		return -EPERM;
-	cb->args[0] = 0;
-	cb->args[1] = 0;
+	*dump_cursor(cb) = (struct lunatik_cursor){};
 	return 0;
 }
 
-static struct lunatik_state *dump_resume(struct lunatik_registry *r,
-					 struct netlink_callback *cb)
-{
-	struct lunatik_state *next = (struct lunatik_state *)cb->args[0];
-	struct lunatik_state *s;
-	long index = 0;
+struct dump_part {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+};
 
-	if (next && !list_empty(&next->node))
-		return next;
-	/* Removed since: its position is the best guess; the dump is flagged. */
-	list_for_each_entry(s, &r->states, node)
-		if (index++ == cb->args[1])
-			return s;
-	return NULL;
+static int dump_one(struct lunatik_state *s, unsigned int generation,
+		    void *arg)
+{
+	struct dump_part *part = arg;
+	struct netlink_callback *cb = part->cb;
+	void *hdr;
+
+	cb->seq = generation;
+	hdr = genlmsg_put(part->skb, NETLINK_CB(cb->skb).portid,
+			  cb->nlh->nlmsg_seq, &lunatik_family, NLM_F_MULTI,
+			  LUNATIK_CMD_GETSTATE);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	if (put_state_info(part->skb, s)) {
+		genlmsg_cancel(part->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(part->skb, hdr);
+	return 0;
 }
 
 static int lunatik_dump_states(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct lunatik_registry *r = lunatik_registry_of(sock_net(skb->sk));
-	struct lunatik_state *held = (struct lunatik_state *)cb->args[0];
-	struct lunatik_state *s;
-	void *hdr;
+	struct dump_part part = { .skb = skb, .cb = cb };
 
-	mutex_lock(&r->lock);
-	cb->seq = r->generation;
-	s = dump_resume(r, cb);
-	cb->args[0] = 0;
-	if (!s)
-		goto out;
-	list_for_each_entry_from(s, &r->states, node) {
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &lunatik_family,
-				  NLM_F_MULTI, LUNATIK_CMD_GETSTATE);
-		if (!hdr)
-			goto full;
-		genl_dump_check_consistent(cb, hdr);
-		if (put_state_info(skb, s)) {
-			genlmsg_cancel(skb, hdr);
-			goto full;
-		}
-		genlmsg_end(skb, hdr);
-		cb->args[1]++;
-	}
-	goto out;
-full:
-	lunatik_state_get(s);
-	cb->args[0] = (long)s;
-out:
-	mutex_unlock(&r->lock);
-	if (held)
-		lunatik_state_put(held);
+	/* NLMSG_DONE is checked against it too, whether or not any state was. */
+	cb->seq = lunatik_registry_walk(lunatik_registry_of(sock_net(skb->sk)),
+					dump_cursor(cb), dump_one, &part);
 	return skb->len;
 }
 
 static int lunatik_dump_done(struct netlink_callback *cb)
 {
-	struct lunatik_state *next = (struct lunatik_state *)cb->args[0];
-
-	if (next)
-		lunatik_state_put(next);
+	lunatik_cursor_release(dump_cursor(cb));
 	return 0;
 }
 

@@ -91,6 +91,65 @@ struct lunatik_state *lunatik_registry_find(struct lunatik_registry *r,
 	return s;
 }
 
+/*
+ * The state @c stands on, or, when that one was removed since, the one
+ * now at its position (the dump is flagged by the generation).
+ */
+static struct lunatik_state *cursor_resume(struct lunatik_registry *r,
+					   struct lunatik_cursor *c)
+{
+	struct lunatik_state *next = c->next;
+	struct lunatik_state *s;
+	unsigned long index = 0;
+
+	lockdep_assert_held(&r->lock);
+	if (next && !list_empty(&next->node))
+		return next;
+	list_for_each_entry(s, &r->states, node)
+		if (index++ == c->index)
+			return s;
+	return NULL;
+}
+
+unsigned int lunatik_registry_walk(struct lunatik_registry *r,
+				   struct lunatik_cursor *c,
+				   int (*put)(struct lunatik_state *s,
+					      unsigned int generation,
+					      void *arg),
+				   void *arg)
+{
+	struct lunatik_state *held = c->next;
+	struct lunatik_state *s;
+	unsigned int generation;
+
+	mutex_lock(&r->lock);
+	generation = r->generation;
+	s = cursor_resume(r, c);
+	c->next = NULL;
+	if (!s)
+		goto out;
+	list_for_each_entry_from(s, &r->states, node) {
+		if (put(s, generation, arg)) {
+			lunatik_state_get(s);
+			c->next = s;
+			break;
+		}
+		c->index++;
+	}
+out:
+	mutex_unlock(&r->lock);
+	if (held)
+		lunatik_state_put(held);
+	return generation;
+}
+
+void lunatik_cursor_release(struct lunatik_cursor *c)
+{
+	if (c->next)
+		lunatik_state_put(c->next);
+	c->next = NULL;
+}
+
 static void unlink_state(struct lunatik_registry *r, struct lunatik_state *s)
 {
 	lockdep_assert_held(&r->lock);

@@ -38,6 +38,30 @@ struct lunatik_state *lunatik_registry_find(struct lunatik_registry *r,
 					    const char *name);
 
 /*
+ * A walk's position between calls: a counted reference to the next state
+ * to visit, and its position, used only when that state was removed
+ * meanwhile. Zeroed to start; released with lunatik_cursor_release().
+ */
+struct lunatik_cursor {
+	struct lunatik_state *next;
+	unsigned long index;
+};
+
+/*
+ * Calls @put for each state from @c on, in creation order, under the
+ * registry's lock, with the registry's generation (bumped whenever the set
+ * of states changes). When @put returns non-zero, that state is kept in @c
+ * and the next call starts with it. Returns the generation.
+ */
+unsigned int lunatik_registry_walk(struct lunatik_registry *r,
+				   struct lunatik_cursor *c,
+				   int (*put)(struct lunatik_state *s,
+					      unsigned int generation,
+					      void *arg),
+				   void *arg);
+void lunatik_cursor_release(struct lunatik_cursor *c);
+
+/*
  * Unpublishes the state named @name and has it destroyed: its running
  * chunk is interrupted, its queued requests answered -ENOENT, and its
  * worker closes it (finalizers get timeout_ms), and its receiver is told
