@@ -161,22 +161,12 @@ static struct lunatik_state *find_state(struct genl_info *info)
 /* Returns -ENOENT when @s is being destroyed and takes no receiver. */
 static int set_receiver(struct lunatik_state *s, struct genl_info *info)
 {
-	struct sock *sk = info->user_ptr[0], *old;
+	int err = lunatik_registry_set_receiver(s, info->user_ptr[0],
+						info->snd_portid);
 
-	spin_lock(&s->receiver.lock);
-	if (s->receiver.dead) {
-		spin_unlock(&s->receiver.lock);
+	if (err)
 		GENL_SET_ERR_MSG(info, "state not found");
-		return -ENOENT;
-	}
-	sock_hold(sk);
-	old = s->receiver.sk;
-	s->receiver.sk = sk;
-	s->receiver.portid = info->snd_portid;
-	spin_unlock(&s->receiver.lock);
-	if (old)
-		sock_put(old);
-	return 0;
+	return err;
 }
 
 static int put_state_info(struct sk_buff *skb, struct lunatik_state *s)
@@ -758,12 +748,7 @@ static int lunatik_netlink_send(struct lunatik_state *s, const void *data,
 	if (len > LUNATIK_DATA_MAXSIZE)
 		return -E2BIG;
 
-	spin_lock(&s->receiver.lock);
-	sk = s->receiver.sk;
-	if (sk)
-		sock_hold(sk);
-	portid = s->receiver.portid;
-	spin_unlock(&s->receiver.lock);
+	sk = lunatik_registry_receiver(s, &portid);
 	if (!sk)
 		return -ENOTCONN;
 

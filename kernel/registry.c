@@ -159,6 +159,39 @@ static void unlink_state(struct lunatik_registry *r, struct lunatik_state *s)
 	r->generation++;
 }
 
+int lunatik_registry_set_receiver(struct lunatik_state *s, struct sock *sk,
+				  u32 portid)
+{
+	struct sock *old;
+
+	spin_lock(&s->receiver.lock);
+	if (s->receiver.dead) {
+		spin_unlock(&s->receiver.lock);
+		return -ENOENT;
+	}
+	sock_hold(sk);
+	old = s->receiver.sk;
+	s->receiver.sk = sk;
+	s->receiver.portid = portid;
+	spin_unlock(&s->receiver.lock);
+	if (old)
+		sock_put(old);
+	return 0;
+}
+
+struct sock *lunatik_registry_receiver(struct lunatik_state *s, u32 *portid)
+{
+	struct sock *sk;
+
+	spin_lock(&s->receiver.lock);
+	sk = s->receiver.sk;
+	if (sk)
+		sock_hold(sk);
+	*portid = s->receiver.portid;
+	spin_unlock(&s->receiver.lock);
+	return sk;
+}
+
 /*
  * Unregisters @s's receiver when it is @portid (0: any socket); @notify:
  * and tells it that @s is gone.

@@ -11,6 +11,7 @@
 
 struct lunatik_state;
 struct net;
+struct sock;
 
 struct lunatik_registry {
 	struct mutex lock;
@@ -23,7 +24,7 @@ struct lunatik_registry {
 
 struct lunatik_registry *lunatik_registry_of(struct net *net);
 
-/* Initializes the fields of @s that the registry and netlink.c own. */
+/* Initializes the fields of @s that the registry and upload.c own. */
 void lunatik_registry_prepare(struct lunatik_state *s);
 
 /*
@@ -60,6 +61,17 @@ unsigned int lunatik_registry_walk(struct lunatik_registry *r,
 					      void *arg),
 				   void *arg);
 void lunatik_cursor_release(struct lunatik_cursor *c);
+
+/*
+ * Makes @sk, bound to @portid, @s's receiver (where netlink.send()
+ * unicasts), holding a reference to it. Returns -ENOENT when @s is being
+ * destroyed: it takes no receiver any more.
+ */
+int lunatik_registry_set_receiver(struct lunatik_state *s, struct sock *sk,
+				  u32 portid);
+
+/* Returns @s's receiver with a new reference and its port, or NULL. */
+struct sock *lunatik_registry_receiver(struct lunatik_state *s, u32 *portid);
 
 /*
  * Unpublishes the state named @name and has it destroyed: its running

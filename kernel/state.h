@@ -33,8 +33,9 @@ struct lunatik_state {
 	/* Set by the executor to stop the running code at a checkpoint. */
 	bool interrupt;
 	/*
-	 * Owned by upload.c and registry.c, which initialize them before
-	 * the state is published; state.c never touches them.
+	 * Owned by upload.c (upload) and registry.c (the rest), which
+	 * initialize them before the state is published; state.c never
+	 * touches them.
 	 */
 	struct lunatik_upload upload;
 	struct {
