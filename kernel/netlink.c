@@ -18,6 +18,7 @@
 #include "netlink.h"
 #include "registry.h"
 #include "state.h"
+#include "upload.h"
 
 /*
  * Receive-buffer room kept free on a receiver's socket so that the reply
@@ -42,6 +43,12 @@
 static const struct nla_policy name_policy[LUNATIK_ATTR_MAX + 1] = {
 	[LUNATIK_ATTR_STATENAME] = { .type = NLA_NUL_STRING,
 				     .len = LUNATIK_STATENAME_MAXSIZE },
+};
+
+static const struct nla_policy getstate_policy[LUNATIK_ATTR_MAX + 1] = {
+	[LUNATIK_ATTR_STATENAME] = { .type = NLA_NUL_STRING,
+				     .len = LUNATIK_STATENAME_MAXSIZE },
+	[LUNATIK_ATTR_PEEK] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy newstate_policy[LUNATIK_ATTR_MAX + 1] = {
@@ -154,22 +161,12 @@ static struct lunatik_state *find_state(struct genl_info *info)
 /* Returns -ENOENT when @s is being destroyed and takes no receiver. */
 static int set_receiver(struct lunatik_state *s, struct genl_info *info)
 {
-	struct sock *sk = info->user_ptr[0], *old;
+	int err = lunatik_registry_set_receiver(s, info->user_ptr[0],
+						info->snd_portid);
 
-	spin_lock(&s->receiver.lock);
-	if (s->receiver.dead) {
-		spin_unlock(&s->receiver.lock);
+	if (err)
 		GENL_SET_ERR_MSG(info, "state not found");
-		return -ENOENT;
-	}
-	sock_hold(sk);
-	old = s->receiver.sk;
-	s->receiver.sk = sk;
-	s->receiver.portid = info->snd_portid;
-	spin_unlock(&s->receiver.lock);
-	if (old)
-		sock_put(old);
-	return 0;
+	return err;
 }
 
 static int put_state_info(struct sk_buff *skb, struct lunatik_state *s)
@@ -314,7 +311,8 @@ static int lunatik_getstate(struct sk_buff *unused, struct genl_info *info)
 
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	err = set_receiver(s, info);
+	err = nla_get_flag(info->attrs[LUNATIK_ATTR_PEEK]) ? 0 :
+	      set_receiver(s, info);
 	if (!err)
 		err = reply_state_info(s, info);
 	lunatik_state_put(s);
@@ -332,169 +330,62 @@ static int lunatik_cancel(struct sk_buff *unused, struct genl_info *info)
 	return 0;
 }
 
-/*
- * A dump's cursor: cb->args[0] holds a reference to the next state to
- * report, so each part resumes where the last one stopped, and
- * cb->args[1] its position, used only when that state was removed.
- */
+/* A dump's position between its parts: see struct lunatik_cursor. */
+static struct lunatik_cursor *dump_cursor(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct lunatik_cursor) > sizeof(cb->ctx));
+	return (struct lunatik_cursor *)cb->ctx;
+}
+
 static int lunatik_dump_start(struct netlink_callback *cb)
 {
 	if (!lunatik_capable(cb->skb, cb->extack))
 		return -EPERM;
-	cb->args[0] = 0;
-	cb->args[1] = 0;
+	*dump_cursor(cb) = (struct lunatik_cursor){};
 	return 0;
 }
 
-static struct lunatik_state *dump_resume(struct lunatik_registry *r,
-					 struct netlink_callback *cb)
-{
-	struct lunatik_state *next = (struct lunatik_state *)cb->args[0];
-	struct lunatik_state *s;
-	long index = 0;
+struct dump_part {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+};
 
-	if (next && !list_empty(&next->node))
-		return next;
-	/* Removed since: its position is the best guess; the dump is flagged. */
-	list_for_each_entry(s, &r->states, node)
-		if (index++ == cb->args[1])
-			return s;
-	return NULL;
+static int dump_one(struct lunatik_state *s, unsigned int generation,
+		    void *arg)
+{
+	struct dump_part *part = arg;
+	struct netlink_callback *cb = part->cb;
+	void *hdr;
+
+	cb->seq = generation;
+	hdr = genlmsg_put(part->skb, NETLINK_CB(cb->skb).portid,
+			  cb->nlh->nlmsg_seq, &lunatik_family, NLM_F_MULTI,
+			  LUNATIK_CMD_GETSTATE);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	if (put_state_info(part->skb, s)) {
+		genlmsg_cancel(part->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(part->skb, hdr);
+	return 0;
 }
 
 static int lunatik_dump_states(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct lunatik_registry *r = lunatik_registry_of(sock_net(skb->sk));
-	struct lunatik_state *held = (struct lunatik_state *)cb->args[0];
-	struct lunatik_state *s;
-	void *hdr;
+	struct dump_part part = { .skb = skb, .cb = cb };
 
-	mutex_lock(&r->lock);
-	cb->seq = r->generation;
-	s = dump_resume(r, cb);
-	cb->args[0] = 0;
-	if (!s)
-		goto out;
-	list_for_each_entry_from(s, &r->states, node) {
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &lunatik_family,
-				  NLM_F_MULTI, LUNATIK_CMD_GETSTATE);
-		if (!hdr)
-			goto full;
-		genl_dump_check_consistent(cb, hdr);
-		if (put_state_info(skb, s)) {
-			genlmsg_cancel(skb, hdr);
-			goto full;
-		}
-		genlmsg_end(skb, hdr);
-		cb->args[1]++;
-	}
-	goto out;
-full:
-	lunatik_state_get(s);
-	cb->args[0] = (long)s;
-out:
-	mutex_unlock(&r->lock);
-	if (held)
-		lunatik_state_put(held);
+	/* NLMSG_DONE is checked against it too, whether or not any state was. */
+	cb->seq = lunatik_registry_walk(lunatik_registry_of(sock_net(skb->sk)),
+					dump_cursor(cb), dump_one, &part);
 	return skb->len;
 }
 
 static int lunatik_dump_done(struct netlink_callback *cb)
 {
-	struct lunatik_state *next = (struct lunatik_state *)cb->args[0];
-
-	if (next)
-		lunatik_state_put(next);
+	lunatik_cursor_release(dump_cursor(cb));
 	return 0;
-}
-
-/*
- * Takes one fragment of a chunk. Returns 1 with the whole chunk in @code
- * and @codelen (the caller frees it) once the last fragment arrived, 0
- * when more are expected, or -errno.
- */
-static int take_fragment(struct lunatik_state *s, struct genl_info *info,
-			 char **code, size_t *codelen, char *codename)
-{
-	struct nlattr *codeattr = info->attrs[LUNATIK_ATTR_CODE];
-	struct nlattr *totalattr = info->attrs[LUNATIK_ATTR_CODE_TOTAL];
-	struct nlattr *offattr = info->attrs[LUNATIK_ATTR_CODE_OFFSET];
-	struct lunatik_upload *up = &s->upload;
-	u32 portid = info->snd_portid;
-	u32 total, offset, len;
-	char *stale = NULL;
-	int ret = 0;
-
-	if (!totalattr || !offattr) {
-		GENL_SET_ERR_MSG(info, "fragment needs both total and offset");
-		return -EINVAL;
-	}
-	total = nla_get_u32(totalattr);
-	offset = nla_get_u32(offattr);
-	len = nla_len(codeattr);
-
-	mutex_lock(&up->lock);
-	if (up->dead) {
-		GENL_SET_ERR_MSG(info, "state not found");
-		ret = -ENOENT;
-		goto out;
-	}
-	if (offset == 0) {
-		if (up->portid && up->portid != portid) {
-			GENL_SET_ERR_MSG(info, "another socket is uploading a chunk to this state");
-			ret = -EBUSY;
-			goto out;
-		}
-		stale = up->code;
-		up->code = kvmalloc(total, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-		if (!up->code) {
-			up->portid = 0;
-			GENL_SET_ERR_MSG(info, "not enough memory for the chunk");
-			ret = -ENOMEM;
-			goto out;
-		}
-		up->portid = portid;
-		up->total = total;
-		up->received = 0;
-		strscpy(up->codename, codename, sizeof(up->codename));
-	} else if (up->portid != portid || up->total != total ||
-		   up->received != offset) {
-		if (up->portid == portid) {
-			stale = up->code;
-			up->code = NULL;
-			up->portid = 0;
-		}
-		NL_SET_ERR_MSG_ATTR(info->extack, offattr,
-				    "chunk fragment out of order");
-		ret = -EINVAL;
-		goto out;
-	}
-	if (len > total - offset) {
-		/* A new first fragment replaced an upload: drop both. */
-		kvfree(stale);
-		stale = up->code;
-		up->code = NULL;
-		up->portid = 0;
-		NL_SET_ERR_MSG_ATTR(info->extack, codeattr,
-				    "fragment runs past the chunk's total length");
-		ret = -EINVAL;
-		goto out;
-	}
-	memcpy(up->code + offset, nla_data(codeattr), len);
-	up->received += len;
-	if (up->received == total) {
-		*code = up->code;
-		*codelen = total;
-		strscpy(codename, up->codename, LUNATIK_SCRIPTNAME_MAXSIZE + 1);
-		up->code = NULL;
-		up->portid = 0;
-		ret = 1;
-	}
-out:
-	mutex_unlock(&up->lock);
-	kvfree(stale);
-	return ret;
 }
 
 /*
@@ -695,7 +586,8 @@ static int lunatik_dostring(struct sk_buff *skb, struct genl_info *info)
 
 	if (info->attrs[LUNATIK_ATTR_CODE_TOTAL] ||
 	    info->attrs[LUNATIK_ATTR_CODE_OFFSET]) {
-		err = take_fragment(s, info, &code, &len, codename);
+		err = lunatik_upload_take(&s->upload, info, &code, &len,
+					 codename);
 		if (err < 0)
 			goto out;
 		if (err == 0) {
@@ -832,6 +724,16 @@ static int put_data_chunks(struct sk_buff *skb, const char *data, size_t len)
 	return 0;
 }
 
+/*
+ * Whether @skb may join @sk's receive queue and still leave room for the
+ * reply to its own next request.
+ */
+static bool receiver_has_room(const struct sock *sk, const struct sk_buff *skb)
+{
+	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize +
+	       LUNATIK_REPLY_HEADROOM <= READ_ONCE(sk->sk_rcvbuf);
+}
+
 /* netlink.send(): see struct lunatik_state_ops. */
 static int lunatik_netlink_send(struct lunatik_state *s, const void *data,
 				size_t len)
@@ -846,12 +748,7 @@ static int lunatik_netlink_send(struct lunatik_state *s, const void *data,
 	if (len > LUNATIK_DATA_MAXSIZE)
 		return -E2BIG;
 
-	spin_lock(&s->receiver.lock);
-	sk = s->receiver.sk;
-	if (sk)
-		sock_hold(sk);
-	portid = s->receiver.portid;
-	spin_unlock(&s->receiver.lock);
+	sk = lunatik_registry_receiver(s, &portid);
 	if (!sk)
 		return -ENOTCONN;
 
@@ -868,8 +765,7 @@ static int lunatik_netlink_send(struct lunatik_state *s, const void *data,
 	}
 	genlmsg_end(skb, hdr);
 
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize +
-	    LUNATIK_REPLY_HEADROOM > READ_ONCE(sk->sk_rcvbuf)) {
+	if (!receiver_has_room(sk, skb)) {
 		nlmsg_free(skb);
 		err = -ENOBUFS;
 		goto out;
@@ -884,8 +780,32 @@ out:
 	return err ? err : len;
 }
 
+/* The notice that @s is gone: see struct lunatik_state_ops. */
+static void lunatik_netlink_gone(struct lunatik_state *s, struct sock *sk,
+				 u32 portid)
+{
+	size_t namelen = strlen(s->name) + 1;
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(nla_total_size(namelen), GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &lunatik_family, 0, LUNATIK_CMD_DELSTATE);
+	if (!hdr || nla_put(skb, LUNATIK_ATTR_STATENAME, namelen, s->name))
+		goto drop;
+	genlmsg_end(skb, hdr);
+	if (!receiver_has_room(sk, skb))
+		goto drop;
+	genlmsg_unicast(s->net, skb, portid);	/* never waits */
+	return;
+drop:
+	nlmsg_free(skb);
+}
+
 static const struct lunatik_state_ops lunatik_state_ops = {
 	.send = lunatik_netlink_send,
+	.gone = lunatik_netlink_gone,
 };
 
 static const struct genl_ops lunatik_ops[] = {
@@ -916,7 +836,7 @@ static const struct genl_ops lunatik_ops[] = {
 		.start = lunatik_dump_start,
 		.dumpit = lunatik_dump_states,
 		.done = lunatik_dump_done,
-		.policy = name_policy,
+		.policy = getstate_policy,
 		.maxattr = LUNATIK_ATTR_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -17,6 +17,7 @@
 #include "executor.h"
 #include "registry.h"
 #include "state.h"
+#include "upload.h"
 
 /*
  * Finalizers' budget when a namespace goes away or the module unloads:
@@ -38,7 +39,7 @@ static u32 name_hash(const char *name)
 
 void lunatik_registry_prepare(struct lunatik_state *s)
 {
-	mutex_init(&s->upload.lock);
+	lunatik_upload_init(&s->upload);
 	spin_lock_init(&s->receiver.lock);
 	lunatik_executor_init(&s->exec, &s->interrupt);
 	INIT_LIST_HEAD(&s->node);
@@ -90,6 +91,65 @@ struct lunatik_state *lunatik_registry_find(struct lunatik_registry *r,
 	return s;
 }
 
+/*
+ * The state @c stands on, or, when that one was removed since, the one
+ * now at its position (the dump is flagged by the generation).
+ */
+static struct lunatik_state *cursor_resume(struct lunatik_registry *r,
+					   struct lunatik_cursor *c)
+{
+	struct lunatik_state *next = c->next;
+	struct lunatik_state *s;
+	unsigned long index = 0;
+
+	lockdep_assert_held(&r->lock);
+	if (next && !list_empty(&next->node))
+		return next;
+	list_for_each_entry(s, &r->states, node)
+		if (index++ == c->index)
+			return s;
+	return NULL;
+}
+
+unsigned int lunatik_registry_walk(struct lunatik_registry *r,
+				   struct lunatik_cursor *c,
+				   int (*put)(struct lunatik_state *s,
+					      unsigned int generation,
+					      void *arg),
+				   void *arg)
+{
+	struct lunatik_state *held = c->next;
+	struct lunatik_state *s;
+	unsigned int generation;
+
+	mutex_lock(&r->lock);
+	generation = r->generation;
+	s = cursor_resume(r, c);
+	c->next = NULL;
+	if (!s)
+		goto out;
+	list_for_each_entry_from(s, &r->states, node) {
+		if (put(s, generation, arg)) {
+			lunatik_state_get(s);
+			c->next = s;
+			break;
+		}
+		c->index++;
+	}
+out:
+	mutex_unlock(&r->lock);
+	if (held)
+		lunatik_state_put(held);
+	return generation;
+}
+
+void lunatik_cursor_release(struct lunatik_cursor *c)
+{
+	if (c->next)
+		lunatik_state_put(c->next);
+	c->next = NULL;
+}
+
 static void unlink_state(struct lunatik_registry *r, struct lunatik_state *s)
 {
 	lockdep_assert_held(&r->lock);
@@ -99,57 +159,64 @@ static void unlink_state(struct lunatik_registry *r, struct lunatik_state *s)
 	r->generation++;
 }
 
-int lunatik_registry_remove(struct lunatik_registry *r, const char *name)
+int lunatik_registry_set_receiver(struct lunatik_state *s, struct sock *sk,
+				  u32 portid)
 {
-	struct lunatik_state *s;
+	struct sock *old;
 
-	mutex_lock(&r->lock);
-	s = lookup(r, name);
-	if (s)
-		unlink_state(r, s);
-	mutex_unlock(&r->lock);
-	if (!s)
+	spin_lock(&s->receiver.lock);
+	if (s->receiver.dead) {
+		spin_unlock(&s->receiver.lock);
 		return -ENOENT;
-	lunatik_registry_retire(s);
+	}
+	sock_hold(sk);
+	old = s->receiver.sk;
+	s->receiver.sk = sk;
+	s->receiver.portid = portid;
+	spin_unlock(&s->receiver.lock);
+	if (old)
+		sock_put(old);
 	return 0;
 }
 
-/*
- * Frees @s's upload when @portid (0: any socket) is uploading it; @retire:
- * for good, so that none starts again.
- */
-static void drop_upload(struct lunatik_state *s, u32 portid, bool retire)
+struct sock *lunatik_registry_receiver(struct lunatik_state *s, u32 *portid)
 {
-	char *code = NULL;
+	struct sock *sk;
 
-	mutex_lock(&s->upload.lock);
-	if (retire)
-		s->upload.dead = true;
-	if (s->upload.portid && (!portid || s->upload.portid == portid)) {
-		code = s->upload.code;
-		s->upload.code = NULL;
-		s->upload.portid = 0;
-	}
-	mutex_unlock(&s->upload.lock);
-	kvfree(code);
+	spin_lock(&s->receiver.lock);
+	sk = s->receiver.sk;
+	if (sk)
+		sock_hold(sk);
+	*portid = s->receiver.portid;
+	spin_unlock(&s->receiver.lock);
+	return sk;
 }
 
-/* Unregisters @s's receiver when it is @portid (0: any socket). */
-static void drop_receiver(struct lunatik_state *s, u32 portid, bool retire)
+/*
+ * Unregisters @s's receiver when it is @portid (0: any socket); @notify:
+ * and tells it that @s is gone.
+ */
+static void drop_receiver(struct lunatik_state *s, u32 portid, bool retire,
+			  bool notify)
 {
 	struct sock *sk = NULL;
+	u32 owner = 0;
 
 	spin_lock(&s->receiver.lock);
 	if (retire)
 		s->receiver.dead = true;
 	if (s->receiver.sk && (!portid || s->receiver.portid == portid)) {
 		sk = s->receiver.sk;
+		owner = s->receiver.portid;
 		s->receiver.sk = NULL;
 		s->receiver.portid = 0;
 	}
 	spin_unlock(&s->receiver.lock);
-	if (sk)
-		sock_put(sk);
+	if (!sk)
+		return;
+	if (notify)
+		s->ops->gone(s, sk, owner);
+	sock_put(sk);
 }
 
 static void retire_release(struct lunatik_executor *ex)
@@ -168,18 +235,37 @@ static void teardown_release(struct lunatik_executor *ex)
 	lunatik_state_put(s);
 }
 
-/* Stops @s taking receivers, uploads and jobs, and has its worker close it. */
+/*
+ * Stops @s taking receivers, uploads and jobs, and has its worker close it;
+ * @published: its receiver is told that it is gone.
+ */
 static void shutdown_state(struct lunatik_state *s,
-			   void (*release)(struct lunatik_executor *ex))
+			   void (*release)(struct lunatik_executor *ex),
+			   bool published)
 {
-	drop_upload(s, 0, true);
-	drop_receiver(s, 0, true);
+	lunatik_upload_drop(&s->upload, 0, true);
+	drop_receiver(s, 0, true, published);
 	lunatik_executor_shutdown(&s->exec, release);
 }
 
 void lunatik_registry_retire(struct lunatik_state *s)
 {
-	shutdown_state(s, retire_release);
+	shutdown_state(s, retire_release, false);
+}
+
+int lunatik_registry_remove(struct lunatik_registry *r, const char *name)
+{
+	struct lunatik_state *s;
+
+	mutex_lock(&r->lock);
+	s = lookup(r, name);
+	if (s)
+		unlink_state(r, s);
+	mutex_unlock(&r->lock);
+	if (!s)
+		return -ENOENT;
+	shutdown_state(s, retire_release, true);
+	return 0;
 }
 
 void lunatik_registry_forget_socket(struct net *net, u32 portid)
@@ -189,8 +275,8 @@ void lunatik_registry_forget_socket(struct net *net, u32 portid)
 
 	mutex_lock(&r->lock);
 	list_for_each_entry(s, &r->states, node) {
-		drop_upload(s, portid, false);
-		drop_receiver(s, portid, false);
+		lunatik_upload_drop(&s->upload, portid, false);
+		drop_receiver(s, portid, false, false);
 		lunatik_executor_forget(&s->exec, portid);
 	}
 	mutex_unlock(&r->lock);
@@ -229,7 +315,7 @@ static void __net_exit registry_net_exit(struct net *net)
 
 	list_for_each_entry(s, &doomed, node) {
 		lunatik_state_get(s);	/* kept until its worker is done */
-		shutdown_state(s, teardown_release);
+		shutdown_state(s, teardown_release, true);
 	}
 	list_for_each_entry_safe(s, next, &doomed, node) {
 		list_del_init(&s->node);

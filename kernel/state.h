@@ -14,21 +14,11 @@
 #include <uapi/linux/lunatik.h>
 
 #include "executor.h"
+#include "upload.h"
 
 struct lua_State;
 struct net;
 struct sock;
-
-/* A reassembly buffer for a chunk sent in fragments (netlink.c). */
-struct lunatik_upload {
-	struct mutex lock;
-	bool dead;		/* retired: takes no new upload */
-	u32 portid;		/* socket sending it; 0 when none */
-	u32 total;
-	u32 received;
-	char *code;		/* kvmalloc'd, @total bytes */
-	char codename[LUNATIK_SCRIPTNAME_MAXSIZE + 1];
-};
 
 struct lunatik_state {
 	struct kref kref;
@@ -43,8 +33,9 @@ struct lunatik_state {
 	/* Set by the executor to stop the running code at a checkpoint. */
 	bool interrupt;
 	/*
-	 * Owned by netlink.c and registry.c, which initialize them before
-	 * the state is published; state.c never touches them.
+	 * Owned by upload.c (upload) and registry.c (the rest), which
+	 * initialize them before the state is published; state.c never
+	 * touches them.
 	 */
 	struct lunatik_upload upload;
 	struct {
@@ -79,9 +70,14 @@ struct lunatik_reply {
  *	queues @data for the state's receiver. Returns @len, or -ENOTCONN
  *	when no receiver is registered or its socket is gone, -ENOBUFS when
  *	its queue is full, -ENOMEM.
+ * @gone: called by the registry, once, when a published state is
+ *	destroyed, with the receiver it had (a reference the caller keeps):
+ *	tells that socket so. Must not block; a notice that does not fit is
+ *	dropped.
  */
 struct lunatik_state_ops {
 	int (*send)(struct lunatik_state *s, const void *data, size_t len);
+	void (*gone)(struct lunatik_state *s, struct sock *sk, u32 portid);
 };
 
 /*

@@ -345,23 +345,16 @@ int StateGetMaxalloc(lua_State* L) {
   return 1;
 }
 
-// Reads the state from a listing rather than with GETSTATE, which would
-// make this session the state's data receiver as a side effect.
+// A peek: a plain GETSTATE would make this session the state's data
+// receiver as a side effect.
 int StateGetCurralloc(lua_State* L) {
   lunatik::Session* session;
   StateBox* box = CheckState(L, 1, &session);
-  std::vector<lunatik::StateInfo> states;
-  lunatik::Status status = session->List(&states);
+  lunatik::StateInfo info;
+  lunatik::Status status = session->PeekState(box->name, &info);
   if (!status.ok()) return PushFailure(L, status);
-  for (const lunatik::StateInfo& info : states) {
-    if (info.name == box->name) {
-      lua_pushinteger(L, static_cast<lua_Integer>(info.curralloc));
-      return 1;
-    }
-  }
-  lua_pushnil(L);
-  lua_pushfstring(L, "state '%s' not found", box->name);
-  return 2;
+  lua_pushinteger(L, static_cast<lua_Integer>(info.curralloc));
+  return 1;
 }
 
 int StateToString(lua_State* L) {

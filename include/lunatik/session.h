@@ -82,6 +82,11 @@ class Session {
   // state's data receiver.
   Status GetState(std::string_view name, StateInfo* info);
 
+  // Describes the kernel state `name` in *info, as GetState does, but
+  // leaves the state's data receiver as it is. One lookup, however many
+  // states there are.
+  Status PeekState(std::string_view name, StateInfo* info);
+
   // Stores every state of the caller's network namespace in *states.
   // Retries when the set of states changed during the listing.
   Status List(std::vector<StateInfo>* states);

@@ -8,19 +8,32 @@ namespace lunatik {
 
 void DataQueues::Push(std::string_view state, std::string data) {
   auto it = queues_.find(state);
-  if (it == queues_.end()) {
-    it = queues_.emplace(std::string(state), std::deque<std::string>()).first;
-  }
-  it->second.push_back(std::move(data));
+  if (it == queues_.end()) it = queues_.emplace(state, Queue()).first;
+  it->second.data.push_back(std::move(data));
 }
 
 bool DataQueues::Pop(std::string_view state, std::string* data) {
   auto it = queues_.find(state);
-  if (it == queues_.end()) return false;
-  *data = std::move(it->second.front());
-  it->second.pop_front();
+  if (it == queues_.end() || it->second.data.empty()) return false;
+  *data = std::move(it->second.data.front());
+  it->second.data.pop_front();
   // Empty queues are erased so that states come and go without growth.
-  if (it->second.empty()) queues_.erase(it);
+  if (it->second.data.empty() && !it->second.gone) queues_.erase(it);
+  return true;
+}
+
+void DataQueues::MarkGone(std::string_view state) {
+  auto it = queues_.find(state);
+  if (it == queues_.end()) it = queues_.emplace(state, Queue()).first;
+  it->second.gone = true;
+}
+
+bool DataQueues::TakeGone(std::string_view state) {
+  auto it = queues_.find(state);
+  if (it == queues_.end() || !it->second.gone || !it->second.data.empty()) {
+    return false;
+  }
+  queues_.erase(it);
   return true;
 }
 
@@ -31,7 +44,7 @@ void DataQueues::Drop(std::string_view state) {
 
 size_t DataQueues::Count(std::string_view state) const {
   auto it = queues_.find(state);
-  return it == queues_.end() ? 0 : it->second.size();
+  return it == queues_.end() ? 0 : it->second.data.size();
 }
 
 }  // namespace lunatik

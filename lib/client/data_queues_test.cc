@@ -54,5 +54,26 @@ TEST(DataQueuesTest, NamesAreExactBytes) {
   EXPECT_TRUE(queues.Pop("s", &data));
 }
 
+TEST(DataQueuesTest, GoneOnlyOnceTheDataIsTaken) {
+  DataQueues queues;
+  queues.Push("s", "before");
+  queues.MarkGone("s");
+  EXPECT_FALSE(queues.TakeGone("s"));
+  std::string data;
+  ASSERT_TRUE(queues.Pop("s", &data));
+  EXPECT_EQ(data, "before");
+  EXPECT_FALSE(queues.Pop("s", &data));
+  EXPECT_TRUE(queues.TakeGone("s"));
+  EXPECT_FALSE(queues.TakeGone("s"));
+}
+
+TEST(DataQueuesTest, DropForgetsTheGoneMark) {
+  DataQueues queues;
+  queues.MarkGone("s");
+  EXPECT_EQ(queues.Count("s"), 0u);
+  queues.Drop("s");
+  EXPECT_FALSE(queues.TakeGone("s"));
+}
+
 }  // namespace
 }  // namespace lunatik

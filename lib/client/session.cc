@@ -27,8 +27,10 @@ namespace {
 // many times at most.
 constexpr int kListAttempts = 5;
 
-// While waiting for data, how often Receive() checks that the state still
-// exists: nothing on the wire says that a state was destroyed.
+// While waiting for data, how often Receive() looks the state up. The
+// kernel's notice that a state is gone usually ends the wait at once, but
+// it misses a receiver whose buffer was full, a session whose state
+// another one took over, and a module unloaded before it could send one.
 constexpr int kLivenessIntervalMs = 1000;
 
 // Returns false when a reply lacks an attribute it must carry.
@@ -92,7 +94,8 @@ struct Session::Rep {
       const std::function<bool(const netlink::Reply&)>& on_reply,
       bool* interrupted = nullptr);
 
-  // Queues a LUNATIK_CMD_DATA message; ignores anything else unasked for.
+  // Queues a LUNATIK_CMD_DATA message and notes a LUNATIK_CMD_DELSTATE
+  // notice; ignores anything else unasked for.
   void TakeUnsolicited(const nlmsghdr* nlh);
 
   // Reads one datagram (waiting up to timeout_ms) and queues its data.
@@ -103,6 +106,9 @@ struct Session::Rep {
   }
 
   Status ListOnce(std::vector<StateInfo>* states, bool* interrupted);
+
+  // LUNATIK_CMD_GETSTATE; with `peek`, the receiver stays as it was.
+  Status LookUp(std::string_view name, bool peek, StateInfo* info);
 
   std::unique_ptr<netlink::Socket> socket;
   uint16_t family = 0;
@@ -198,12 +204,15 @@ Status Session::Rep::TransactLunatik(
 void Session::Rep::TakeUnsolicited(const nlmsghdr* nlh) {
   if (nlh->nlmsg_type != family) return;
   netlink::Reply reply;
-  if (!netlink::ParseReply(nlh, &reply) || reply.cmd != LUNATIK_CMD_DATA) {
-    return;
-  }
+  if (!netlink::ParseReply(nlh, &reply)) return;
   const nlattr* state = reply.attrs[LUNATIK_ATTR_STATENAME];
-  if (state == nullptr || reply.attrs[LUNATIK_ATTR_DATA] == nullptr) return;
-  queues.Push(netlink::AttrString(state), std::move(reply.data));
+  if (state == nullptr) return;
+  if (reply.cmd == LUNATIK_CMD_DELSTATE) {
+    queues.MarkGone(netlink::AttrString(state));
+  } else if (reply.cmd == LUNATIK_CMD_DATA &&
+             reply.attrs[LUNATIK_ATTR_DATA] != nullptr) {
+    queues.Push(netlink::AttrString(state), std::move(reply.data));
+  }
 }
 
 Status Session::Rep::PumpData(int timeout_ms) {
@@ -335,19 +344,28 @@ Status Session::Cancel(std::string_view name) {
                                [](const netlink::Reply&) { return true; });
 }
 
-Status Session::GetState(std::string_view name, StateInfo* info) {
+Status Session::Rep::LookUp(std::string_view name, bool peek, StateInfo* info) {
   Status status = CheckStateName(name);
   if (!status.ok()) return status;
-  netlink::Request request = rep_->NewRequest(LUNATIK_CMD_GETSTATE, NLM_F_ACK);
+  netlink::Request request = NewRequest(LUNATIK_CMD_GETSTATE, NLM_F_ACK);
   request.PutString(LUNATIK_ATTR_STATENAME, name);
+  if (peek) request.PutBinary(LUNATIK_ATTR_PEEK, {});
   bool complete = false;
-  status = rep_->TransactLunatik(RequestContext(LUNATIK_CMD_GETSTATE, name),
-                                 &request, [&](const netlink::Reply& reply) {
-                                   complete = ReadStateInfo(reply, info);
-                                   return complete;
-                                 });
+  status = TransactLunatik(RequestContext(LUNATIK_CMD_GETSTATE, name), &request,
+                           [&](const netlink::Reply& reply) {
+                             complete = ReadStateInfo(reply, info);
+                             return complete;
+                           });
   if (status.ok() && !complete) return MalformedReply();
   return status;
+}
+
+Status Session::GetState(std::string_view name, StateInfo* info) {
+  return rep_->LookUp(name, false, info);
+}
+
+Status Session::PeekState(std::string_view name, StateInfo* info) {
+  return rep_->LookUp(name, true, info);
 }
 
 Status Session::List(std::vector<StateInfo>* states) {
@@ -426,6 +444,9 @@ Status Session::Receive(std::string_view name, int timeout_ms,
   Clock::time_point next_check = start;
   for (;;) {
     if (rep_->queues.Pop(name, data)) return Status::OK();
+    if (rep_->queues.TakeGone(name)) {
+      return Status::Error(ENOENT, "state " + Quote(name) + " not found");
+    }
     const Clock::time_point now = Clock::now();
     // Once the time is up, what already waits on the socket is still read
     // (without waiting), so that a poll() loop around Receive(name, 0)
@@ -434,14 +455,12 @@ Status Session::Receive(std::string_view name, int timeout_ms,
     if (!expired && now >= next_check) {
       // Data that a state sent before it was destroyed still counts, so
       // only a state gone with nothing queued ends the wait.
-      std::vector<StateInfo> states;
-      status = List(&states);
-      if (!status.ok()) return status;
-      const bool exists =
-          std::any_of(states.begin(), states.end(),
-                      [&](const StateInfo& s) { return s.name == name; });
-      if (!exists && rep_->queues.Count(name) == 0) {
-        return Status::Error(ENOENT, "state " + Quote(name) + " not found");
+      StateInfo info;
+      status = PeekState(name, &info);
+      if (status.code() == ENOENT) {
+        if (rep_->queues.Count(name) == 0) return status;
+      } else if (!status.ok()) {
+        return status;
       }
       next_check =
           Clock::now() + std::chrono::milliseconds(kLivenessIntervalMs);

@@ -58,9 +58,10 @@ void Context::Note(const std::string& key, const std::string& example) {
 }
 
 bool Connection::Validate(const Reply& reply, const std::string& request) {
-  if (reply.type == context_->family && reply.cmd == LUNATIK_CMD_DATA) {
+  if (reply.type == context_->family && reply.is_unsolicited()) {
     if (reply.seq != 0 || reply.portid != 0) {
-      context_->Fail("DATA message with seq or portid set", request);
+      context_->Fail(CommandName(reply.cmd) + " message with seq or portid set",
+                     request);
       return false;
     }
     return true;
@@ -102,7 +103,7 @@ bool Connection::ReceiveOne(int timeout_ms, std::vector<Reply>* replies) {
     if (!Validate(reply, "")) continue;
     if (reply.cmd == LUNATIK_CMD_DATA) {
       data_.push_back(reply);
-    } else {
+    } else if (!reply.is_unsolicited()) {
       replies->push_back(std::move(reply));
     }
   }
@@ -182,6 +183,7 @@ Outcome Connection::Exchange(std::string bytes) {
         data_.push_back(std::move(reply));
         continue;
       }
+      if (reply.is_unsolicited()) continue;
       auto cmd = cmd_of.find(reply.seq);
       if (cmd == cmd_of.end()) {
         context_->Fail("answer with unknown seq " + std::to_string(reply.seq),

@@ -153,6 +153,11 @@ Error CheckFamilyMessage(const Reply& r) {
     case LUNATIK_CMD_DATA:
       if (!r.state_name || r.data.empty()) return "DATA lacks name or data";
       break;
+    case LUNATIK_CMD_DELSTATE:  // the notice that a state is gone
+      if (!r.state_name || r.maxalloc || r.curralloc || r.results ||
+          r.lua_error)
+        return "DELSTATE notice with other than the state name";
+      break;
     default:
       return "message of command " + std::to_string(r.cmd);
   }
@@ -233,6 +238,10 @@ bool Reply::is_terminator() const {
   return type == NLMSG_ERROR || type == NLMSG_DONE;
 }
 
+bool Reply::is_unsolicited() const {
+  return cmd == LUNATIK_CMD_DATA || cmd == LUNATIK_CMD_DELSTATE;
+}
+
 std::optional<std::string> ParseDatagram(const std::string& datagram,
                                          uint16_t family,
                                          std::vector<Reply>* replies) {
@@ -290,6 +299,7 @@ std::string KindOf(const Reply& reply) {
     return reply.error ? "error " + ErrnoName(reply.error) : "ack";
   }
   if (reply.cmd == LUNATIK_CMD_DATA) return "data";
+  if (reply.cmd == LUNATIK_CMD_DELSTATE) return "notice DELSTATE";
   if (reply.flags & NLM_F_MULTI) return "dump part";
   std::string kind = "reply " + CommandName(reply.cmd);
   if (reply.lua_error) kind += " (Lua error)";

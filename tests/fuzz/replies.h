@@ -35,6 +35,8 @@ struct Reply {
   std::vector<std::string> data;  // LUNATIK_ATTR_DATA, in order
 
   bool is_terminator() const;  // NLMSG_ERROR or NLMSG_DONE
+  // LUNATIK_CMD_DATA or the notice that a state is gone (seq 0).
+  bool is_unsolicited() const;
 };
 
 // Splits one datagram into replies. Returns an explanation of the first

@@ -142,6 +142,30 @@ t.test('the socket that last looked a state up receives', function()
   assert(st:close())
 end)
 
+t.test('getcurralloc keeps the receiver and reads the state exactly', function()
+  local st = newstate('api_data_peek')
+  local other = assert(lunatik.session())
+  local h = assert(other:getstate('api_data_peek'))
+  -- A lookup by the first session must not take the receiver back.
+  local n = assert(st:getcurralloc())
+  local listed
+  for _, info in ipairs(assert(s:list())) do
+    if info.name == 'api_data_peek' then listed = info.curralloc end
+  end
+  t.eq(n, listed, 'same as the listing')
+  assert(st:dostring("big = ('x'):rep(100000)"))
+  t.ok(assert(st:getcurralloc()) >= n + 100000, 'follows an allocation')
+  assert(st:dostring("netlink.send('still other')"))
+  t.eq(memory.tostring(assert(h:receive(5000))), 'still other')
+  local r, err = st:receive(100)
+  t.eq(err, 'timeout')
+  assert(st:close())
+  r, err = h:getcurralloc()
+  t.eq(r, nil)
+  t.eq(err, "state 'api_data_peek' not found")
+  other:close()
+end)
+
 t.test('receive ends when the state is closed meanwhile', function()
   local st = newstate('api_data_closed')
   os.execute('(sleep 1; ' .. cli .. ' close api_data_closed) &')
@@ -150,6 +174,82 @@ t.test('receive ends when the state is closed meanwhile', function()
   t.eq(r, nil)
   t.eq(err, "state 'api_data_closed' not found")
   t.ok(os.time() - start < 15, 'ended early')
+end)
+
+local function uptime()
+  local f = assert(io.open('/proc/uptime'))
+  local v = assert(f:read('n'))
+  f:close()
+  return v
+end
+
+local function await(path)
+  for _ = 1, 200 do
+    local f = io.open(path)
+    if f then
+      local v = f:read('a')
+      f:close()
+      return v
+    end
+    os.execute('sleep 0.05')
+  end
+  error('no ' .. path)
+end
+
+-- Another process, already running, deletes the state 0.3 s after the
+-- receive began. The client also looks the state up once a second, from
+-- the start of the receive, so only the kernel's notice ends the wait in
+-- time.
+t.test('a state deleted by another process wakes receive at once', function()
+  local st = newstate('api_data_wake')
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute('mkdir ' .. dir))
+  local f = assert(io.open(dir .. '/deleter.lua', 'w'))
+  f:write(string.format([[
+    local lunatik = require'lunatik'
+    local s = assert(lunatik.session())
+    local h = assert(s:getstate('api_data_wake'))
+    io.open('%s/ready', 'w'):close()
+    local function uptime()
+      local f = io.open('/proc/uptime')
+      local v = f:read('n')
+      f:close()
+      return v
+    end
+    local go
+    repeat
+      go = io.open('%s/go')
+      if not go then os.execute('sleep 0.05') end
+    until go
+    local at = go:read('n') + 0.3
+    go:close()
+    repeat until uptime() >= at
+    local start = uptime()
+    assert(h:close())
+    local f = io.open('%s/stamp.new', 'w')
+    f:write(start)
+    f:close()
+    os.rename('%s/stamp.new', '%s/stamp')
+  ]], dir, dir, dir, dir, dir))
+  f:close()
+  assert(os.execute('lua5.4 ' .. dir .. '/deleter.lua &'))
+  await(dir .. '/ready')
+  -- The deleter's lookup took the receiver: take it back.
+  assert(s:getstate('api_data_wake'))
+  -- The deleter deletes 0.3 s after the receive began.
+  f = assert(io.open(dir .. '/go.new', 'w'))
+  f:write(uptime())
+  f:close()
+  assert(os.rename(dir .. '/go.new', dir .. '/go'))
+  local r, err = st:receive(10000)
+  local woke = uptime()
+  t.eq(r, nil)
+  t.eq(err, "state 'api_data_wake' not found")
+  local start = tonumber(await(dir .. '/stamp'))
+  os.execute('rm -r ' .. dir)
+  print(string.format('# woke %.2f s after the delete began', woke - start))
+  t.ok(woke - start < 0.3, 'woke within 0.3 s of the delete')
 end)
 
 t.test('receive argument checks', function()

@@ -113,11 +113,25 @@
  *	it get -ENOENT; then its worker closes it, and its finalizers (__gc)
  *	get timeout_ms. When the namespace goes away or the module unloads,
  *	its states close in parallel, each with 100 ms for its finalizers.
+ *	However a state is destroyed (this request from any socket, its
+ *	namespace going away, the module unloading), its receiver (see
+ *	LUNATIK_CMD_DATA) is told at once by an unsolicited
+ *	LUNATIK_CMD_DELSTATE carrying LUNATIK_ATTR_STATENAME alone, with
+ *	sequence number 0; after an unload, its type is the family id the
+ *	module had. The notice obeys the same receive-buffer rule as
+ *	LUNATIK_CMD_DATA: when the buffer lacks room, it is dropped and the
+ *	destroy goes on, so a receiver that may let its buffer fill up (or
+ *	whose state another socket may take over) should also look the
+ *	state up now and then (LUNATIK_ATTR_PEEK). Data that a chunk sends
+ *	while its state is being destroyed may arrive after the notice.
  *
  * LUNATIK_CMD_GETSTATE
  *	Request: LUNATIK_ATTR_STATENAME. Reply: LUNATIK_ATTR_STATENAME,
  *	LUNATIK_ATTR_MAXALLOC, LUNATIK_ATTR_CURRALLOC. The caller's socket
- *	becomes the state's receiver.
+ *	becomes the state's receiver, unless the request carries
+ *	LUNATIK_ATTR_PEEK: then the receiver stays as it was, and the
+ *	request only describes the state (one lookup, whatever the number
+ *	of states).
  *	With NLM_F_DUMP and no attribute: one message per state of the
  *	namespace, each with the three attributes above. A dump that raced
  *	with a change to the set of states is flagged NLM_F_DUMP_INTR on its
@@ -169,7 +183,8 @@
  *	LUNATIK_DATA_MAXSIZE, or more of them queued, raises SO_RCVBUF (on
  *	Debian's 6.1 kernel a 64 KiB message to a default buffer is
  *	refused as "receiver queue full"; liblunatik asks for 4 MiB).
- *	Sequence number 0.
+ *	Sequence number 0. See LUNATIK_CMD_DELSTATE for the notice that the
+ *	state is gone.
  *
  * LUNATIK_CMD_CANCEL
  *	Request: LUNATIK_ATTR_STATENAME. Reply: ack, at once. The chunk or
@@ -213,6 +228,7 @@ enum lunatik_cmd {
  * LUNATIK_ATTR_NSTATES		u32
  * LUNATIK_ATTR_DEFAULT_MAXALLOC u64
  * LUNATIK_ATTR_PAD		padding for 64-bit attributes
+ * LUNATIK_ATTR_PEEK		flag (no payload), LUNATIK_CMD_GETSTATE only
  */
 enum lunatik_attr {
 	LUNATIK_ATTR_UNSPEC,
@@ -230,6 +246,7 @@ enum lunatik_attr {
 	LUNATIK_ATTR_NSTATES,
 	LUNATIK_ATTR_DEFAULT_MAXALLOC,
 	LUNATIK_ATTR_PAD,
+	LUNATIK_ATTR_PEEK,
 	__LUNATIK_ATTR_MAX,
 };
 #define LUNATIK_ATTR_MAX (__LUNATIK_ATTR_MAX - 1)
