@@ -617,6 +617,112 @@ static void lunatik_leave(struct lunatik_state *s)
 	mutex_unlock(&s->lock);
 }
 
+/*
+ * Compiled chunks, by name and text: compiling even "return" costs more than
+ * the rest of a round trip, and clients tend to send the same short chunks
+ * again. Only chunks whose text never names _ENV are kept, so the closure's
+ * one upvalue (_ENV, shared with the functions it made) can only ever hold
+ * the globals, as a fresh load would. The table is weak-valued, so a
+ * collection empties it of whatever no running code holds (an emergency
+ * one too: the cache never costs a chunk its memory), and it is started
+ * over after LUNATIK_CHUNKS_MAX insertions. Its memory is the state's own:
+ * under maxalloc and charged to its memory cgroup.
+ */
+#define LUNATIK_CHUNKS_MAX	64
+#define LUNATIK_CHUNKS_MAXCODE	256
+
+static const char lunatik_chunks;	/* its registry key */
+
+struct lunatik_chunk {
+	const char *code;
+	size_t len;
+	const char *name;
+	int status;	/* of the load; LUA_OK for a cached chunk */
+};
+
+static bool lunatik_cacheable(const char *code, size_t len)
+{
+	const char *p = code, *end = code + len;
+
+	if (len > LUNATIK_CHUNKS_MAXCODE)
+		return false;
+	while ((p = memchr(p, '_', end - p))) {
+		if (end - p >= 4 && !memcmp(p, "_ENV", 4))
+			return false;
+		p++;
+	}
+	return true;
+}
+
+/* Pushes an empty cache, counting 0 insertions, and registers it. */
+static void lunatik_newchunks(lua_State *L)
+{
+	lua_createtable(L, 0, 1);
+	lua_createtable(L, 0, 1);
+	lua_pushliteral(L, "v");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	lua_pushinteger(L, 0);
+	lua_rawseti(L, -2, 0);
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &lunatik_chunks);
+}
+
+/*
+ * Protected (it allocates): leaves the chunk's function from the cache, or
+ * loads it (then the function or the load's error message, and its status).
+ */
+static int lunatik_getchunk(lua_State *L)
+{
+	struct lunatik_chunk *c = lua_touserdata(L, 1);
+	lua_Integer n;
+
+	lua_pushlstring(L, c->name, strlen(c->name) + 1); /* its NUL ends it */
+	lua_pushlstring(L, c->code, c->len);
+	lua_concat(L, 2);					/* 2: key */
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lunatik_chunks) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lunatik_newchunks(L);				/* 3 */
+	}
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, 3) == LUA_TFUNCTION)
+		return 1;
+	lua_pop(L, 1);
+	c->status = luaL_loadbufferx(L, c->code, c->len, c->name, "t");
+	if (c->status != LUA_OK)
+		return 1;
+	lua_rawgeti(L, 3, 0);
+	n = lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	if (n >= LUNATIK_CHUNKS_MAX) {
+		lunatik_newchunks(L);
+		lua_replace(L, 3);
+		n = 0;
+	}
+	lua_pushinteger(L, n + 1);
+	lua_rawseti(L, 3, 0);
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, 4);
+	lua_rawset(L, 3);
+	return 1;
+}
+
+/* Pushes the chunk's function, or its load error; returns the status. */
+static int lunatik_loadchunk(lua_State *L, const char *code, size_t len,
+			     const char *name)
+{
+	struct lunatik_chunk c = { code, len, name, LUA_OK };
+
+	if (lunatik_cacheable(code, len)) {
+		lua_pushcfunction(L, lunatik_getchunk);
+		lua_pushlightuserdata(L, &c);
+		if (lua_pcall(L, 1, 1, 0) == LUA_OK)
+			return c.status;
+		lua_pop(L, 1);	/* out of memory: try without the cache */
+	}
+	return luaL_loadbufferx(L, code, len, name, "t");
+}
+
 int lunatik_state_dostring(struct lunatik_state *s, const char *code,
 			   size_t len, const char *codename,
 			   struct lunatik_reply *reply)
@@ -636,7 +742,7 @@ int lunatik_state_dostring(struct lunatik_state *s, const char *code,
 	if (!L)
 		return err;
 	lua_pushcfunction(L, lunatik_msghandler);
-	status = luaL_loadbufferx(L, code, len, chunkname, "t");
+	status = lunatik_loadchunk(L, code, len, chunkname);
 	if (status == LUA_OK) {
 		lua_pushcfunction(L, lunatik_runchunk);
 		lua_insert(L, -2);
