@@ -276,11 +276,10 @@ static int lunatik_print(lua_State *L)
 		luaL_tolstring(L, i, NULL);
 		luaL_addvalue(&b);
 	}
-	luaL_addchar(&b, '\n');
 	luaL_pushresult(&b);
 	text = lua_tolstring(L, -1, &len);
 	lunatik_capture(rt, text, len);
-	len--;		/* the log does without the newline */
+	lunatik_capture(rt, "\n", 1);
 	end = text + min_t(size_t, len, LUNATIK_PRINT_MAXSIZE);
 	do {
 		eol = memchr(text, '\n', end - text);

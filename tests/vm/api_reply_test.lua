@@ -98,6 +98,18 @@ t.test('a large reply from a callback error (SEND)', function()
   t.eq(err:sub(1, 200000), ('s'):rep(200000))
 end)
 
+t.test('print output: in the kernel log and for the caller, not for dostring', function()
+  -- The Lua module keeps the seed's return values: the output is not one.
+  local r = table.pack(st:dostring('print("to the log") return 1'))
+  t.eq(r.n, 2)
+  t.eq(r[1], true)
+  t.eq(r[2], 1)
+  local p = assert(io.popen('dmesg | grep -c "api_reply: to the log"'))
+  local n = tonumber(p:read('a'))
+  p:close()
+  t.ok(n and n >= 1, 'logged')
+end)
+
 local here = arg[0]:match('^(.*)/[^/]*$') or '.'
 
 local function client(mode, bytes)
