@@ -815,8 +815,11 @@ static int reply_lua(struct lunatik_request *req,
 			data += v->len;
 		}
 		/* The nest, even empty: a chunk that returned nothing. */
-		if (!err && !w.nest)
-			err = writer_room(&w, 0, true) < 0 ? -ENOMEM : 0;
+		if (!err && !w.nest) {
+			long room = writer_room(&w, 0, true);
+
+			err = room < 0 ? room : 0;
+		}
 	}
 	if (!err)
 		return writer_flush(&w, false);

@@ -57,10 +57,9 @@ bool ReadChunkResult(const netlink::Reply& reply, ChunkResult* result) {
     result->lua_error = true;
     result->error.append(reply.error);
   }
-  for (const nlattr* results : reply.results) {
-    if (!netlink::ParseResults(results, &result->values)) return false;
-  }
-  return true;
+  return std::ranges::all_of(reply.results, [&](const nlattr* results) {
+    return netlink::ParseResults(results, &result->values);
+  });
 }
 
 Status MalformedReply() {

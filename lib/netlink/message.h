@@ -64,9 +64,9 @@ struct Reply {
   const nlmsghdr* header = nullptr;
   uint8_t cmd = 0;
   std::array<const nlattr*, LUNATIK_ATTR_MAX + 1> attrs{};  // last of each
-  std::string data;  // every LUNATIK_ATTR_DATA, concatenated in order
-  std::string output;             // every LUNATIK_ATTR_OUTPUT, in order
-  std::string error;              // every LUNATIK_ATTR_ERROR's text, in order
+  std::string data;    // every LUNATIK_ATTR_DATA, concatenated in order
+  std::string output;  // every LUNATIK_ATTR_OUTPUT, in order
+  std::string error;   // every LUNATIK_ATTR_ERROR's text, in order
   std::vector<const nlattr*> results;  // every LUNATIK_ATTR_RESULTS
 };
 

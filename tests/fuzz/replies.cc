@@ -174,8 +174,8 @@ Error CheckFamilyMessage(const Reply& r) {
       // One part of a reply in several may hold output only.
       if (r.results && r.lua_error)
         return "DOSTRING reply with both results and error";
-      if (!(r.flags & NLM_F_MULTI) && !r.results && !r.lua_error &&
-          !r.output && !r.output_truncated)
+      if (!(r.flags & NLM_F_MULTI) && !r.results && !r.lua_error && !r.output &&
+          !r.output_truncated)
         return "DOSTRING reply with neither output nor outcome";
       if (r.results && !r.results->empty() &&
           r.results->front().kind == LUNATIK_VALUE_STRING_CONT &&
