@@ -238,9 +238,15 @@ int RunChunk(const std::string& name, const std::string& code,
   Status status = OpenSession(&session);
   ChunkResult result;
   if (status.ok()) status = session->DoString(name, code, codename, &result);
-  if (!status.ok()) return Fail(status);
+  if (!status.ok()) {
+    // What the chunk printed before its results were refused.
+    if (!json) PrintOutput(result);
+    return Fail(status);
+  }
   if (!json) return PrintChunkResult(result) ? 0 : kFailure;
-  Json doc = {{"ok", !result.lua_error}};
+  Json doc = {{"ok", !result.lua_error},
+              {"output", result.output},
+              {"output_truncated", result.output_truncated}};
   if (result.lua_error) {
     doc["error"] = ExplainError(result.error);
   } else {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "lunatik/version.h"
+#include "uapi/linux/lunatik.h"
 
 namespace lunatik::cli {
 
@@ -320,7 +321,18 @@ std::string ExplainError(const std::string& error) {
   return out;
 }
 
+void PrintOutput(const ChunkResult& result) {
+  std::cout.write(result.output.data(),
+                  static_cast<std::streamsize>(result.output.size()));
+  std::cout.flush();
+  if (result.output_truncated) {
+    std::cerr << "lunatik: print output cut at " << LUNATIK_OUTPUT_MAXSIZE
+              << " bytes\n";
+  }
+}
+
 bool PrintChunkResult(const ChunkResult& result) {
+  PrintOutput(result);
   if (result.lua_error) {
     std::cerr << ExplainError(result.error) << '\n';
     return false;

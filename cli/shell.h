@@ -16,9 +16,14 @@ namespace lunatik::cli {
 // float literal is a syntax error there ("malformed number near '1.5'").
 std::string ExplainError(const std::string& error);
 
-// Prints the values of a successful chunk to stdout, tab-separated on one
-// line like Lua's REPL (nothing when there are none), or its error (with
-// ExplainError's hint) to stderr. Returns false for an error.
+// Writes what the code printed to stdout as it is, and a note to stderr
+// when the kernel cut it (LUNATIK_OUTPUT_MAXSIZE).
+void PrintOutput(const ChunkResult& result);
+
+// Prints the output (PrintOutput), then the values of a successful chunk to
+// stdout, tab-separated on one line like Lua's REPL (nothing when there are
+// none), or its error (with ExplainError's hint) to stderr. Returns false
+// for an error.
 bool PrintChunkResult(const ChunkResult& result);
 
 struct ShellOptions {

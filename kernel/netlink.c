@@ -21,16 +21,16 @@
 #include "upload.h"
 
 /*
- * Receive-buffer room kept free on a receiver's socket so that the reply
- * to its own next request and the ack after it always fit: netlink queues
- * a message while the buffer holds at most sk_rcvbuf bytes, so the room
- * needed is the truesize of the largest reply (about 66 KiB), a kmalloc'd
- * power of two.
+ * Receive-buffer room kept free on a receiver's socket so that a message
+ * of the reply to its own next request gets in without waiting: netlink
+ * queues a message while the buffer holds at most sk_rcvbuf bytes, so the
+ * room needed is the truesize of the largest reply message (about 66 KiB),
+ * a kmalloc'd power of two.
  */
 #define LUNATIK_REPLY_HEADROOM						\
 	SKB_TRUESIZE(roundup_pow_of_two(				\
 		nlmsg_total_size(GENL_HDRLEN +				\
-				 nla_total_size(LUNATIK_RESULTS_MAXSIZE)) + \
+				 LUNATIK_REPLY_PART_MAXSIZE) +		\
 		SKB_DATA_ALIGN(sizeof(struct skb_shared_info))))
 
 /*
@@ -412,6 +412,39 @@ static struct lunatik_request *to_request(struct lunatik_job *job)
 }
 
 /*
+ * Waits until the requester's receive buffer takes a message of @truesize
+ * bytes: netlink drops what comes while the queue holds more than
+ * sk_rcvbuf, so a message is sent once it fits or the queue is empty
+ * (then the ack after it fits once the requester read it). Returns
+ * -ECONNRESET when the requester is gone, -ECANCELED when the state is
+ * interrupted (cancel, delete), -ENOBUFS after LUNATIK_REPLY_TIMEOUT_MS
+ * without the requester reading anything.
+ */
+static int wait_for_room(struct lunatik_request *req, unsigned int truesize)
+{
+	struct sock *sk = NETLINK_CB(req->skb).sk;
+	unsigned long deadline = 0;
+	int queued, last = INT_MAX;
+
+	for (;;) {
+		if (READ_ONCE(req->job.orphan))
+			return -ECONNRESET;
+		queued = atomic_read(&sk->sk_rmem_alloc);
+		if (!queued || queued + truesize <= READ_ONCE(sk->sk_rcvbuf))
+			return 0;
+		if (READ_ONCE(req->s->interrupt))
+			return -ECANCELED;
+		if (queued < last)	/* the requester read: start over */
+			deadline = jiffies +
+				   msecs_to_jiffies(LUNATIK_REPLY_TIMEOUT_MS);
+		else if (time_after(jiffies, deadline))
+			return -ENOBUFS;
+		last = queued;
+		schedule_timeout_idle(1);
+	}
+}
+
+/*
  * Ends the answer: an ack or error, with or without NLM_F_ACK, since the
  * answer may come after those of later requests and the client needs to
  * know when this one is over.
@@ -423,6 +456,18 @@ static void request_ack(struct lunatik_request *req, int err,
 		return;
 	/* Takes a plain pointer, but only reads the header. */
 	netlink_ack(req->skb, (struct nlmsghdr *)req->nlh, err, extack);
+}
+
+/*
+ * The worker's end of a request it ran: the ack waits for room as the
+ * reply's messages do (a reply that gave up waiting tries it once).
+ */
+static void request_end(struct lunatik_request *req, int err,
+			const struct netlink_ext_ack *extack)
+{
+	if (err != -ENOBUFS)
+		wait_for_room(req, 0);
+	request_ack(req, err, extack);
 }
 
 static void request_abort(struct lunatik_job *job, int err, const char *msg)
@@ -486,39 +531,192 @@ static int queue_request(struct lunatik_request *req, struct genl_info *info)
 	return err;
 }
 
-/* Sends the reply of a chunk or callback; returns 0 or -errno. */
-static int reply_lua(struct lunatik_request *req, struct lunatik_reply *reply)
-{
-	struct sk_buff *skb;
-	struct nlattr *attr;
+/*
+ * A reply on its way to the requester (the stream include/uapi/linux/
+ * lunatik.h describes under "Replies"), cut into messages of at most
+ * LUNATIK_REPLY_PART_MAXSIZE bytes of attributes.
+ */
+struct reply_writer {
+	struct lunatik_request *req;
+	struct sk_buff *skb;	/* the message being filled; NULL: none */
 	void *hdr;
+	struct nlattr *nest;	/* its LUNATIK_ATTR_RESULTS, once opened */
+	size_t used;		/* bytes of attributes in @skb */
+	/* Bytes of attributes still to put, were they all in one message. */
+	size_t left;
+	unsigned int sent;	/* messages queued */
+};
 
-	skb = genlmsg_new(nla_total_size(reply->len), GFP_KERNEL);
-	if (!skb)
-		return -ENOMEM;
-	hdr = genlmsg_put(skb, req->job.portid, req->nlh->nlmsg_seq,
-			  &lunatik_family, 0, req->cmd);
-	if (!hdr)
-		goto too_big;
-	if (reply->lua_error) {
-		if (nla_put_string(skb, LUNATIK_ATTR_ERROR, reply->buf))
-			goto too_big;
-	} else {
-		attr = nla_reserve(skb, LUNATIK_ATTR_RESULTS | NLA_F_NESTED,
-				   reply->len);
-		if (!attr)
-			goto too_big;
-		memcpy(nla_data(attr), reply->buf, reply->len);
-	}
-	genlmsg_end(skb, hdr);
-	if (READ_ONCE(req->job.orphan)) {
+/* Queues the message being filled; @more: another one follows. */
+static int writer_flush(struct reply_writer *w, bool more)
+{
+	struct sk_buff *skb = w->skb;
+	int err;
+
+	if (w->nest)
+		nla_nest_end(skb, w->nest);
+	genlmsg_end(skb, w->hdr);
+	if (more || w->sent)
+		nlmsg_hdr(skb)->nlmsg_flags |= NLM_F_MULTI;
+	w->skb = NULL;
+	w->nest = NULL;
+	w->sent++;
+	err = wait_for_room(w->req, skb->truesize);
+	if (err) {
 		nlmsg_free(skb);
-		return 0;
+		return err;
 	}
-	return genlmsg_unicast(req->net, skb, req->job.portid);
-too_big:
-	nlmsg_free(skb);
-	return -EMSGSIZE;
+	/* Frees @skb whatever happens. */
+	err = genlmsg_unicast(w->req->net, skb, w->req->job.portid);
+	if (err == -ECONNREFUSED)
+		return -ECONNRESET;
+	return err == -EAGAIN ? -ENOBUFS : err;
+}
+
+/*
+ * Makes room for an attribute of at least @need bytes (nla_total_size;
+ * @nested: inside LUNATIK_ATTR_RESULTS, which it opens), queueing the full
+ * message and starting another as needed. Returns the most payload bytes
+ * the attribute may hold, or -errno.
+ */
+static long writer_room(struct reply_writer *w, size_t need, bool nested)
+{
+	const struct lunatik_request *req = w->req;
+	long avail;
+	int err;
+
+	for (;;) {
+		if (!w->skb) {
+			/* The last message is only as large as what is left. */
+			w->skb = genlmsg_new(min_t(size_t, w->left,
+						   LUNATIK_REPLY_PART_MAXSIZE),
+					     GFP_KERNEL);
+			if (!w->skb)
+				return -ENOMEM;
+			w->hdr = genlmsg_put(w->skb, req->job.portid,
+					     req->nlh->nlmsg_seq,
+					     &lunatik_family,
+					     w->sent ? NLM_F_MULTI : 0,
+					     req->cmd);
+			w->used = 0;
+			if (!w->hdr)
+				return -EMSGSIZE;
+		}
+		avail = LUNATIK_REPLY_PART_MAXSIZE - w->used;
+		if (nested && !w->nest)
+			avail -= NLA_HDRLEN;
+		if (avail >= (long)need)
+			break;
+		if (!w->used)	/* even an empty message is too small */
+			return -EMSGSIZE;
+		err = writer_flush(w, true);
+		if (err)
+			return err;
+	}
+	if (nested && !w->nest) {
+		w->nest = nla_nest_start(w->skb, LUNATIK_ATTR_RESULTS);
+		if (!w->nest)
+			return -EMSGSIZE;
+		w->used += NLA_HDRLEN;
+	}
+	return avail - NLA_HDRLEN;
+}
+
+/*
+ * Puts one attribute of @type holding @len bytes, split over as many as
+ * the messages need when @type is @split_type (later pieces get
+ * @cont_type); @nul ends each piece with a NUL.
+ */
+static int writer_put(struct reply_writer *w, int type, int cont_type,
+		      const char *data, size_t len, bool split, bool nul,
+		      bool nested)
+{
+	struct nlattr *attr;
+	size_t piece;
+	long room;
+
+	do {
+		room = writer_room(w, nla_total_size(nul + (split ? !!len :
+								len)),
+				   nested);
+		if (room < 0)
+			return room;
+		piece = split ? min_t(size_t, len, room - nul) : len;
+		attr = nla_reserve(w->skb, type, piece + nul);
+		if (!attr)
+			return -EMSGSIZE;
+		memcpy(nla_data(attr), data, piece);
+		if (nul)
+			((char *)nla_data(attr))[piece] = '\0';
+		w->used += nla_total_size(piece + nul);
+		w->left -= nla_total_size(len + nul);
+		if (piece < len)
+			w->left += nla_total_size(len - piece + nul);
+		data += piece;
+		len -= piece;
+		type = cont_type;
+	} while (len);
+	return 0;
+}
+
+/*
+ * Sends what a chunk or callback printed and, with @outcome, its results
+ * or error. Sends nothing when that is nothing. Returns 0 or -errno.
+ */
+static int reply_lua(struct lunatik_request *req,
+		     const struct lunatik_reply *reply, bool outcome)
+{
+	struct reply_writer w = { .req = req };
+	const char *data = reply->buf;
+	unsigned int i;
+	int err = 0;
+
+	if (reply->outlen)
+		w.left += nla_total_size(reply->outlen);
+	if (reply->output_cut)
+		w.left += nla_total_size(0);
+	if (outcome && reply->lua_error) {
+		w.left += nla_total_size(reply->len + 1);
+	} else if (outcome) {
+		w.left += NLA_HDRLEN;
+		for (i = 0; i < reply->nvalues; i++)
+			w.left += nla_total_size(reply->values[i].len);
+	}
+	if (!w.left || READ_ONCE(req->job.orphan))
+		return 0;
+
+	if (reply->outlen)
+		err = writer_put(&w, LUNATIK_ATTR_OUTPUT, LUNATIK_ATTR_OUTPUT,
+				 reply->output, reply->outlen, true, false,
+				 false);
+	if (!err && reply->output_cut)
+		err = writer_put(&w, LUNATIK_ATTR_OUTPUT_TRUNCATED, 0, NULL, 0,
+				 false, false, false);
+	if (!err && outcome && reply->lua_error) {
+		err = writer_put(&w, LUNATIK_ATTR_ERROR, LUNATIK_ATTR_ERROR,
+				 data, reply->len, true, true, false);
+	} else if (!err && outcome) {
+		for (i = 0; !err && i < reply->nvalues; i++) {
+			const struct lunatik_result *v = &reply->values[i];
+
+			err = writer_put(&w, v->type, LUNATIK_VALUE_STRING_CONT,
+					 data, v->len,
+					 v->type == LUNATIK_VALUE_STRING,
+					 false, true);
+			data += v->len;
+		}
+		/* The nest, even empty: a chunk that returned nothing. */
+		if (!err && !w.nest) {
+			long room = writer_room(&w, 0, true);
+
+			err = room < 0 ? room : 0;
+		}
+	}
+	if (!err)
+		return writer_flush(&w, false);
+	if (w.skb)
+		nlmsg_free(w.skb);
+	return err;
 }
 
 /* Explains a failure of lunatik_state_dostring() or _send(). */
@@ -537,6 +735,12 @@ static void set_run_error(int err, struct netlink_ext_ack *extack)
 	case -ENOMEM:
 		NL_SET_ERR_MSG(extack, "not enough memory");
 		break;
+	case -ECANCELED:
+		NL_SET_ERR_MSG(extack, "interrupted while the reply waited for room in the receive buffer");
+		break;
+	case -ENOBUFS:
+		NL_SET_ERR_MSG(extack, "the reply did not fit in the receive buffer: the requester read nothing of it for LUNATIK_REPLY_TIMEOUT_MS");
+		break;
 	}
 }
 
@@ -545,17 +749,17 @@ static void dostring_run(struct lunatik_job *job)
 	struct lunatik_request *req = to_request(job);
 	struct netlink_ext_ack extack = {};
 	struct lunatik_reply reply;
-	int err;
+	int err, ret;
 
 	err = lunatik_state_dostring(req->s, req->code, req->len,
 				     req->codename, &reply);
-	if (!err) {
-		err = reply_lua(req, &reply);
-		kvfree(reply.buf);
-	} else {
-		set_run_error(err, &extack);
-	}
-	request_ack(req, err, &extack);
+	/* The output goes back even when the results could not. */
+	ret = reply_lua(req, &reply, !err);
+	lunatik_reply_free(&reply);
+	if (!err)
+		err = ret;
+	set_run_error(err, &extack);
+	request_end(req, err, &extack);
 }
 
 static int lunatik_dostring(struct sk_buff *skb, struct genl_info *info)
@@ -667,15 +871,15 @@ static void send_run(struct lunatik_job *job)
 	};
 	struct netlink_ext_ack extack = {};
 	struct lunatik_reply reply;
-	int err;
+	int err, ret;
 
 	err = lunatik_state_send(req->s, &data, &reply);
-	if (err)
-		set_run_error(err, &extack);
-	else if (reply.lua_error)
-		err = reply_lua(req, &reply);
-	kvfree(reply.buf);
-	request_ack(req, err, &extack);
+	ret = reply_lua(req, &reply, !err && reply.lua_error);
+	lunatik_reply_free(&reply);
+	if (!err)
+		err = ret;
+	set_run_error(err, &extack);
+	request_end(req, err, &extack);
 }
 
 static int lunatik_send(struct sk_buff *skb, struct genl_info *info)

@@ -30,13 +30,6 @@
 #define LUNATIK_RECLAIM_STACK	(8 * 1024)
 
 /*
- * The most bytes of encoded results or of an error message: the wire nests
- * them in one attribute, whose length is 16 bits.
- */
-#define LUNATIK_REPLY_MAXSIZE \
-	min_t(size_t, LUNATIK_RESULTS_MAXSIZE, U16_MAX - NLA_HDRLEN)
-
-/*
  * print(): one call logs at most LUNATIK_PRINT_MAXSIZE bytes of its text
  * (and says how much it cut), in log records of at most
  * LUNATIK_PRINT_LINEMAX bytes (printk cuts longer ones). A state logs at
@@ -59,6 +52,13 @@ struct lunatik_runtime {
 		unsigned int lines;	/* logged in it */
 		unsigned int missed;	/* suppressed, not yet reported */
 	} print;		/* print()'s rate limit, under s->lock */
+	struct {
+		bool on;	/* a request's code runs: keep what it prints */
+		bool cut;
+		char *buf;	/* kvmalloc'd, @size bytes */
+		size_t len;
+		size_t size;
+	} output;		/* print()'s copy for the caller, under s->lock */
 };
 
 static struct lunatik_runtime *lunatik_runtime(lua_State *L)
@@ -191,8 +191,72 @@ static bool lunatik_print_allowed(struct lunatik_runtime *rt)
 }
 
 /*
+ * Keeps @len bytes that print() wrote for the caller of the running
+ * request, up to LUNATIK_OUTPUT_MAXSIZE in all; the buffer doubles as it
+ * fills, so a chunk that prints little costs little.
+ */
+static void lunatik_capture(struct lunatik_runtime *rt, const char *text,
+			    size_t len)
+{
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_NOWARN;
+	size_t size;
+	char *buf;
+
+	if (!rt->output.on)
+		return;
+	if (len > LUNATIK_OUTPUT_MAXSIZE - rt->output.len) {
+		len = LUNATIK_OUTPUT_MAXSIZE - rt->output.len;
+		rt->output.cut = true;
+	}
+	if (len > rt->output.size - rt->output.len) {
+		size = max_t(size_t, rt->output.size * 2, 1024);
+		size = clamp_t(size_t, size, rt->output.len + len,
+			       LUNATIK_OUTPUT_MAXSIZE);
+		/* As lunatik_realloc: no reclaim on a short stack. */
+		if (lunatik_stackleft() <= LUNATIK_RECLAIM_STACK)
+			gfp = GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN;
+		buf = kvmalloc(size, gfp);
+		if (!buf) {
+			rt->output.cut = true;
+			return;
+		}
+		if (rt->output.len)
+			memcpy(buf, rt->output.buf, rt->output.len);
+		kvfree(rt->output.buf);
+		rt->output.buf = buf;
+		rt->output.size = size;
+	}
+	if (len)
+		memcpy(rt->output.buf + rt->output.len, text, len);
+	rt->output.len += len;
+}
+
+/* Starts keeping print()'s output for the request about to run. */
+static void lunatik_capture_start(struct lunatik_runtime *rt)
+{
+	rt->output.on = true;
+	rt->output.cut = false;
+	rt->output.buf = NULL;
+	rt->output.len = 0;
+	rt->output.size = 0;
+}
+
+/* Hands what was kept over to @reply. */
+static void lunatik_capture_end(struct lunatik_runtime *rt,
+				struct lunatik_reply *reply)
+{
+	reply->output = rt->output.buf;
+	reply->outlen = rt->output.len;
+	reply->output_cut = rt->output.cut;
+	rt->output.on = false;
+	rt->output.buf = NULL;
+}
+
+/*
  * print(...): one kernel log record per line of text, after the state's
  * name, within the limits above; the time budget counts every record.
+ * The caller of the running request also gets the whole text and a
+ * newline, as lua5.4's print writes it (lunatik_capture).
  */
 static int lunatik_print(lua_State *L)
 {
@@ -214,6 +278,8 @@ static int lunatik_print(lua_State *L)
 	}
 	luaL_pushresult(&b);
 	text = lua_tolstring(L, -1, &len);
+	lunatik_capture(rt, text, len);
+	lunatik_capture(rt, "\n", 1);
 	end = text + min_t(size_t, len, LUNATIK_PRINT_MAXSIZE);
 	do {
 		eol = memchr(text, '\n', end - text);
@@ -503,97 +569,106 @@ static int lunatik_runchunk(lua_State *L)
 	return n;
 }
 
-static void lunatik_putvalue(char *buf, size_t *off, int type,
-			     const void *data, size_t len)
+void lunatik_reply_free(struct lunatik_reply *reply)
 {
-	struct nlattr *nla = (struct nlattr *)(buf + *off);
-
-	nla->nla_type = type;
-	nla->nla_len = nla_attr_size(len);
-	memcpy(nla_data(nla), data, len);
-	memset((char *)nla_data(nla) + len, 0, nla_padlen(len));
-	*off += nla_total_size(len);
+	kvfree(reply->buf);
+	kvfree(reply->values);
+	kvfree(reply->output);
 }
 
-/* Encodes the values from @first to the top of the stack as nlattrs. */
+/* Returns the payload length of the value at @i, as the wire carries it. */
+static size_t lunatik_valuelen(lua_State *L, int i)
+{
+	size_t len;
+
+	switch (lua_type(L, i)) {
+	case LUA_TNIL:
+		return 0;
+	case LUA_TBOOLEAN:
+		return sizeof(u8);
+	case LUA_TNUMBER:
+		return sizeof(s64);
+	default:	/* a string: lunatik_runchunk saw to it */
+		lua_tolstring(L, i, &len);
+		return len;
+	}
+}
+
+/* Copies the values from @first to the top of the stack into @reply. */
 static int lunatik_encode(lua_State *L, int first, struct lunatik_reply *reply)
 {
-	int i, top = lua_gettop(L);
-	size_t size = 0, off = 0, len;
-	const char *str;
-	lua_Integer n;
+	int i, n = lua_gettop(L) - first + 1;
+	size_t size = 0, payload = 0, len;
+	struct lunatik_result *v;
+	lua_Integer integer;
 	char *buf;
 	u8 b;
 
-	for (i = first; i <= top; i++) {
-		switch (lua_type(L, i)) {
-		case LUA_TNIL:
-			len = 0;
-			break;
-		case LUA_TBOOLEAN:
-			len = sizeof(u8);
-			break;
-		case LUA_TNUMBER:
-			len = sizeof(s64);
-			break;
-		default:	/* a string: lunatik_runchunk saw to it */
-			lua_tolstring(L, i, &len);
-		}
-		if (len > LUNATIK_REPLY_MAXSIZE)
+	for (i = first; i < first + n; i++) {
+		len = lunatik_valuelen(L, i);
+		if (len > LUNATIK_RESULTS_MAXSIZE)
 			return -E2BIG;
 		size += nla_total_size(len);
+		if (size > LUNATIK_RESULTS_MAXSIZE)
+			return -E2BIG;
+		payload += len;
 	}
-	if (size > LUNATIK_REPLY_MAXSIZE)
-		return -E2BIG;
-	if (size == 0)
+	if (n == 0)
 		return 0;
-	buf = kvmalloc(size, GFP_KERNEL | __GFP_NOWARN);
-	if (!buf)
+	reply->values = kvmalloc_array(n, sizeof(*reply->values),
+				       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	reply->buf = kvmalloc(max_t(size_t, payload, 1),
+			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!reply->values || !reply->buf)
 		return -ENOMEM;
-	for (i = first; i <= top; i++) {
+	reply->nvalues = n;
+	buf = reply->buf;
+	for (i = first, v = reply->values; i < first + n; i++, v++) {
+		v->len = lunatik_valuelen(L, i);
 		switch (lua_type(L, i)) {
 		case LUA_TNIL:
-			lunatik_putvalue(buf, &off, LUNATIK_VALUE_NIL, NULL, 0);
+			v->type = LUNATIK_VALUE_NIL;
 			break;
 		case LUA_TBOOLEAN:
+			v->type = LUNATIK_VALUE_BOOLEAN;
 			b = lua_toboolean(L, i);
-			lunatik_putvalue(buf, &off, LUNATIK_VALUE_BOOLEAN, &b,
-					 sizeof(b));
+			memcpy(buf, &b, sizeof(b));
 			break;
 		case LUA_TNUMBER:
-			n = lua_tointeger(L, i);
-			lunatik_putvalue(buf, &off, LUNATIK_VALUE_INTEGER, &n,
-					 sizeof(n));
+			v->type = LUNATIK_VALUE_INTEGER;
+			integer = lua_tointeger(L, i);
+			memcpy(buf, &integer, sizeof(integer));
 			break;
 		default:
-			str = lua_tolstring(L, i, &len);
-			lunatik_putvalue(buf, &off, LUNATIK_VALUE_STRING, str,
-					 len);
+			v->type = LUNATIK_VALUE_STRING;
+			memcpy(buf, lua_tostring(L, i), v->len);
 		}
+		buf += v->len;
 	}
-	reply->buf = buf;
-	reply->len = size;
+	reply->len = payload;
 	return 0;
 }
 
-/* Copies the error message on top of the stack into @reply. */
+/*
+ * Copies the error message on top of the stack into @reply, up to its
+ * first NUL (the wire carries it as C strings) and at most
+ * LUNATIK_RESULTS_MAXSIZE bytes.
+ */
 static int lunatik_error(lua_State *L, struct lunatik_reply *reply)
 {
 	const char *msg = "(error object is not a string)";
 	size_t len = strlen(msg);
-	char *buf;
 
 	if (lua_type(L, -1) == LUA_TSTRING)
 		msg = lua_tolstring(L, -1, &len);
-	len = min_t(size_t, len, LUNATIK_REPLY_MAXSIZE - 1);
-	buf = kvmalloc(len + 1, GFP_KERNEL | __GFP_NOWARN);
-	if (!buf)
+	len = strnlen(msg, min_t(size_t, len, LUNATIK_RESULTS_MAXSIZE));
+	reply->buf = kvmalloc(max_t(size_t, len, 1),
+			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!reply->buf)
 		return -ENOMEM;
-	memcpy(buf, msg, len);
-	buf[len] = '\0';
+	memcpy(reply->buf, msg, len);
 	reply->lua_error = true;
-	reply->buf = buf;
-	reply->len = len + 1;
+	reply->len = len;
 	return 0;
 }
 
@@ -608,12 +683,15 @@ static lua_State *lunatik_enter(struct lunatik_state *s, int *err)
 	}
 	lunatik_start(container_of(s, struct lunatik_runtime, state), s->L,
 		      READ_ONCE(lunatik_timeout_ms));
+	lunatik_capture_start(container_of(s, struct lunatik_runtime, state));
 	return s->L;
 }
 
-static void lunatik_leave(struct lunatik_state *s)
+static void lunatik_leave(struct lunatik_state *s, struct lunatik_reply *reply)
 {
 	lua_settop(s->L, 0);
+	lunatik_capture_end(container_of(s, struct lunatik_runtime, state),
+			    reply);
 	mutex_unlock(&s->lock);
 }
 
@@ -750,7 +828,7 @@ int lunatik_state_dostring(struct lunatik_state *s, const char *code,
 	}
 	err = status == LUA_OK ? lunatik_encode(L, 2, reply) :
 				 lunatik_error(L, reply);
-	lunatik_leave(s);
+	lunatik_leave(s, reply);
 	return err;
 }
 
@@ -783,6 +861,6 @@ int lunatik_state_send(struct lunatik_state *s,
 	lua_pushcfunction(L, lunatik_callback);
 	lua_pushlightuserdata(L, (void *)data);
 	err = lua_pcall(L, 1, 0, 1) == LUA_OK ? 0 : lunatik_error(L, reply);
-	lunatik_leave(s);
+	lunatik_leave(s, reply);
 	return err;
 }

@@ -49,18 +49,33 @@ struct lunatik_state {
 	struct hlist_node hnode; /* registry: by name */
 };
 
+/* One returned value: an enum lunatik_value and its payload's length. */
+struct lunatik_result {
+	u32 type;
+	u32 len;
+};
+
 /*
- * What a chunk or callback left behind, encoded for the wire. On success
- * @buf holds a sequence of enum lunatik_value attributes (struct nlattr,
- * aligned like nla_put() would) to be nested in LUNATIK_ATTR_RESULTS; on a
- * Lua error @lua_error is true and @buf holds the NUL-terminated message.
- * Free @buf with kvfree().
+ * What a chunk or callback left behind. On success @values lists the
+ * @nvalues results, whose payloads (u8 for a boolean, s64 for an integer,
+ * a string's bytes) follow each other in @buf; on a Lua error @lua_error is
+ * true and @buf holds the message's @len bytes (no NUL among them).
+ * @output holds the @outlen bytes print() wrote for the caller, and
+ * @output_cut says that more were printed (LUNATIK_OUTPUT_MAXSIZE).
+ * Release with lunatik_reply_free().
  */
 struct lunatik_reply {
 	bool lua_error;
-	void *buf;
+	char *buf;
 	size_t len;
+	struct lunatik_result *values;
+	unsigned int nvalues;
+	char *output;
+	size_t outlen;
+	bool output_cut;
 };
+
+void lunatik_reply_free(struct lunatik_reply *reply);
 
 /*
  * What a state's Lua code reaches outside state.c, given by its creator so
@@ -100,7 +115,8 @@ void lunatik_state_close(struct lunatik_state *s, unsigned int budget_ms);
 /*
  * Runs a text chunk. Returns 0 with @reply filled, -ENOENT if the state is
  * closed, -EINVAL for a binary chunk, -E2BIG when the results do not fit in
- * LUNATIK_RESULTS_MAXSIZE, -ENOMEM. Takes s->lock.
+ * LUNATIK_RESULTS_MAXSIZE, -ENOMEM; after -E2BIG and -ENOMEM @reply still
+ * holds the output. Release @reply in every case. Takes s->lock.
  */
 int lunatik_state_dostring(struct lunatik_state *s, const char *code,
 			   size_t len, const char *codename,
@@ -119,7 +135,8 @@ struct lunatik_data {
 /*
  * Calls the global receive_callback(mem) with a copy of @data. Returns 0
  * with @reply filled (no values on success; lua_error when the callback is
- * missing or raised), -ENOENT if closed, -ENOMEM. Takes s->lock.
+ * missing or raised; the output), -ENOENT if closed, -ENOMEM. Release
+ * @reply in every case. Takes s->lock.
  */
 int lunatik_state_send(struct lunatik_state *s,
 		       const struct lunatik_data *data,

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -59,6 +60,10 @@ class Value {
   // Returns the bytes; only meaningful when type() is kString.
   const std::string& string() const { return string_; }
 
+  // Appends `bytes` to a string value, as a reply split over several
+  // messages is put back together; only meaningful when type() is kString.
+  void AppendString(std::string_view bytes) { string_.append(bytes); }
+
   // Returns the value as Lua's print() would show it.
   std::string ToString() const {
     switch (type_) {
@@ -82,11 +87,20 @@ class Value {
 
 // What running Lua code in a kernel state did. The request itself succeeded
 // (its Status is ok); the Lua code either returned `values` or raised
-// `error`, the Lua message with a traceback.
+// `error`, the Lua message with a traceback (up to LUNATIK_RESULTS_MAXSIZE
+// bytes, cut at its first NUL).
+//
+// `output` is what the code printed with print() while it ran, each call's
+// arguments joined by tabs and ended by a newline, any bytes included; the
+// kernel keeps at most LUNATIK_OUTPUT_MAXSIZE (64 KiB) of it per request,
+// and `output_truncated` says the code printed more than that (the output
+// then holds the first bytes). The kernel log gets every print() too.
 struct ChunkResult {
   bool lua_error = false;
   std::string error;
   std::vector<Value> values;
+  std::string output;
+  bool output_truncated = false;
 };
 
 }  // namespace lunatik

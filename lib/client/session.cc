@@ -47,18 +47,21 @@ bool ReadStateInfo(const netlink::Reply& reply, StateInfo* info) {
   return true;
 }
 
-// Fills *result from the reply to LUNATIK_CMD_DOSTRING or LUNATIK_CMD_SEND.
+// Adds one message of the reply to LUNATIK_CMD_DOSTRING or
+// LUNATIK_CMD_SEND to *result: a long reply comes in several, whose
+// pieces follow each other (include/uapi/linux/lunatik.h, "Replies").
 bool ReadChunkResult(const netlink::Reply& reply, ChunkResult* result) {
-  *result = ChunkResult();
-  if (const nlattr* error = reply.attrs[LUNATIK_ATTR_ERROR]) {
+  result->output.append(reply.output);
+  if (reply.attrs[LUNATIK_ATTR_OUTPUT_TRUNCATED] != nullptr) {
+    result->output_truncated = true;
+  }
+  if (reply.attrs[LUNATIK_ATTR_ERROR] != nullptr) {
     result->lua_error = true;
-    result->error = netlink::AttrString(error);
-    return true;
+    result->error.append(reply.error);
   }
-  if (const nlattr* results = reply.attrs[LUNATIK_ATTR_RESULTS]) {
+  return std::ranges::all_of(reply.results, [&](const nlattr* results) {
     return netlink::ParseResults(results, &result->values);
-  }
-  return true;
+  });
 }
 
 Status MalformedReply() {

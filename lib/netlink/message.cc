@@ -34,6 +34,8 @@ constexpr AttrRule RuleFor(uint16_t type) {
       return {MNL_TYPE_U32, 0};
     case LUNATIK_ATTR_RESULTS:
       return {MNL_TYPE_NESTED, 0};
+    case LUNATIK_ATTR_OUTPUT_TRUNCATED:
+      return {MNL_TYPE_FLAG, 0};
     default:
       return {MNL_TYPE_UNSPEC, 0};
   }
@@ -49,7 +51,22 @@ int CollectLunatikAttr(const nlattr* attr, void* data) {
     return MNL_CB_ERROR;
   }
   reply->attrs[type] = attr;
-  if (type == LUNATIK_ATTR_DATA) reply->data.append(AttrBytes(attr));
+  switch (type) {
+    case LUNATIK_ATTR_DATA:
+      reply->data.append(AttrBytes(attr));
+      break;
+    case LUNATIK_ATTR_OUTPUT:
+      reply->output.append(AttrBytes(attr));
+      break;
+    case LUNATIK_ATTR_ERROR:
+      reply->error.append(AttrString(attr));
+      break;
+    case LUNATIK_ATTR_RESULTS:
+      reply->results.push_back(attr);
+      break;
+    default:
+      break;
+  }
   return MNL_CB_OK;
 }
 
@@ -83,6 +100,12 @@ int CollectValue(const nlattr* attr, void* data) {
       return MNL_CB_OK;
     case LUNATIK_VALUE_STRING:
       values->push_back(Value::String(std::string(AttrBytes(attr))));
+      return MNL_CB_OK;
+    case LUNATIK_VALUE_STRING_CONT:
+      if (values->empty() || values->back().type() != Value::Type::kString) {
+        return MNL_CB_ERROR;
+      }
+      values->back().AppendString(AttrBytes(attr));
       return MNL_CB_OK;
     default:
       // A value type this client does not know would shift every later
@@ -198,7 +221,6 @@ bool ParseAck(const nlmsghdr* nlh, Ack* ack) {
 }
 
 bool ParseResults(const nlattr* results, std::vector<Value>* values) {
-  values->clear();
   ResultsWalk walk{values};
   return mnl_attr_parse_nested(results, CollectValue, &walk) >= MNL_CB_STOP;
 }

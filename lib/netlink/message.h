@@ -64,7 +64,10 @@ struct Reply {
   const nlmsghdr* header = nullptr;
   uint8_t cmd = 0;
   std::array<const nlattr*, LUNATIK_ATTR_MAX + 1> attrs{};  // last of each
-  std::string data;  // every LUNATIK_ATTR_DATA, concatenated in order
+  std::string data;    // every LUNATIK_ATTR_DATA, concatenated in order
+  std::string output;  // every LUNATIK_ATTR_OUTPUT, in order
+  std::string error;   // every LUNATIK_ATTR_ERROR's text, in order
+  std::vector<const nlattr*> results;  // every LUNATIK_ATTR_RESULTS
 };
 
 // Fills *reply from a lunatik message, checking each known attribute's
@@ -83,8 +86,10 @@ struct Ack {
 // itself. Returns false when the message is malformed.
 bool ParseAck(const nlmsghdr* nlh, Ack* ack);
 
-// Decodes the values nested in LUNATIK_ATTR_RESULTS. Returns false when
-// one is malformed.
+// Decodes the values nested in LUNATIK_ATTR_RESULTS and appends them to
+// *values; a LUNATIK_VALUE_STRING_CONT continues the string before it,
+// which may come from an earlier nest of the same reply. Returns false
+// when a value is malformed.
 bool ParseResults(const nlattr* results, std::vector<Value>* values);
 
 // Returns a string attribute without its terminating NUL.

@@ -23,6 +23,7 @@ bool IsDocumentedErrno(int error) {
     case E2BIG:
     case EBUSY:
     case ECANCELED:
+    case ENOBUFS:
     case EOPNOTSUPP:
       return true;
     default:

@@ -46,7 +46,7 @@ bool IsCString(const std::string& s, size_t max_len) {
 }
 
 Error ParseResults(const std::string& nest, std::vector<Value>* values) {
-  if (nest.size() > LUNATIK_RESULTS_MAXSIZE) return "results over the limit";
+  if (nest.size() > LUNATIK_REPLY_PART_MAXSIZE) return "results over the limit";
   return ForEachAttr(nest, 0, nest.size(),
                      [&](uint16_t type, const std::string& p) -> Error {
                        Value v{type, 0, {}};
@@ -67,6 +67,16 @@ Error ParseResults(const std::string& nest, std::vector<Value>* values) {
                          case LUNATIK_VALUE_STRING:
                            v.text = p;
                            break;
+                         case LUNATIK_VALUE_STRING_CONT:
+                           if (p.empty()) return "empty string continuation";
+                           if (values->empty()) {
+                             v.text = p;
+                             break;
+                           }
+                           if (values->back().kind != LUNATIK_VALUE_STRING)
+                             return "continuation of a value not a string";
+                           values->back().text += p;
+                           return std::nullopt;
                          default:
                            return "unknown value type " + std::to_string(type);
                        }
@@ -111,11 +121,28 @@ Error ParseFamilyAttr(uint16_t raw_type, const std::string& p, Reply* r) {
     }
     case LUNATIK_ATTR_RESULTS:
       if (!(raw_type & NLA_F_NESTED)) return "results without NLA_F_NESTED";
+      if (r->results || r->lua_error) return "second outcome in a message";
       r->results.emplace();
       return ParseResults(p, &*r->results);
     case LUNATIK_ATTR_ERROR:
-      if (!IsCString(p, LUNATIK_RESULTS_MAXSIZE)) return "malformed Lua error";
-      r->lua_error = p.substr(0, p.size() - 1);
+      if (!IsCString(p, LUNATIK_REPLY_PART_MAXSIZE))
+        return "malformed Lua error";
+      if (r->results) return "Lua error after results";
+      if (!r->lua_error) r->lua_error.emplace();
+      *r->lua_error += p.substr(0, p.size() - 1);
+      return std::nullopt;
+    case LUNATIK_ATTR_OUTPUT:
+      if (p.empty()) return "empty output piece";
+      if (r->output_truncated || r->results || r->lua_error)
+        return "output after its flag or the outcome";
+      if (!r->output) r->output.emplace();
+      *r->output += p;
+      return std::nullopt;
+    case LUNATIK_ATTR_OUTPUT_TRUNCATED:
+      if (Error e = need(0)) return e;
+      if (r->output_truncated || r->results || r->lua_error)
+        return "output flag repeated or after the outcome";
+      r->output_truncated = true;
       return std::nullopt;
     case LUNATIK_ATTR_DATA:
       if (p.size() > LUNATIK_DATA_CHUNK_MAXSIZE) return "data chunk too large";
@@ -144,11 +171,22 @@ Error CheckFamilyMessage(const Reply& r) {
         return "state reply with maxalloc out of range";
       break;
     case LUNATIK_CMD_DOSTRING:
-      if (r.results.has_value() == r.lua_error.has_value())
-        return "DOSTRING reply needs exactly one of results and error";
+      // One part of a reply in several may hold output only.
+      if (r.results && r.lua_error)
+        return "DOSTRING reply with both results and error";
+      if (!(r.flags & NLM_F_MULTI) && !r.results && !r.lua_error && !r.output &&
+          !r.output_truncated)
+        return "DOSTRING reply with neither output nor outcome";
+      if (r.results && !r.results->empty() &&
+          r.results->front().kind == LUNATIK_VALUE_STRING_CONT &&
+          !(r.flags & NLM_F_MULTI))
+        return "string continuation in a reply of one message";
       break;
     case LUNATIK_CMD_SEND:
-      if (!r.lua_error) return "SEND reply without a Lua error";
+      if (r.results) return "SEND reply with results";
+      if (!(r.flags & NLM_F_MULTI) && !r.lua_error && !r.output &&
+          !r.output_truncated)
+        return "SEND reply with neither output nor a Lua error";
       break;
     case LUNATIK_CMD_DATA:
       if (!r.state_name || r.data.empty()) return "DATA lacks name or data";
@@ -224,6 +262,9 @@ Error ParseMessage(const std::string& m, uint16_t family, Reply* r) {
   const auto genl = Load<genlmsghdr>(m, NLMSG_HDRLEN);
   if (genl.version != LUNATIK_GENL_VERSION) return "wrong genl version";
   r->cmd = genl.cmd;
+  if ((r->cmd == LUNATIK_CMD_DOSTRING || r->cmd == LUNATIK_CMD_SEND) &&
+      m.size() - NLMSG_HDRLEN - GENL_HDRLEN > LUNATIK_REPLY_PART_MAXSIZE)
+    return "reply message over LUNATIK_REPLY_PART_MAXSIZE";
   if (Error e = ForEachAttr(m, NLMSG_HDRLEN + GENL_HDRLEN, m.size(),
                             [&](uint16_t type, const std::string& p) {
                               return ParseFamilyAttr(type, p, r);
@@ -300,7 +341,9 @@ std::string KindOf(const Reply& reply) {
   }
   if (reply.cmd == LUNATIK_CMD_DATA) return "data";
   if (reply.cmd == LUNATIK_CMD_DELSTATE) return "notice DELSTATE";
-  if (reply.flags & NLM_F_MULTI) return "dump part";
+  if ((reply.flags & NLM_F_MULTI) && reply.cmd == LUNATIK_CMD_GETSTATE)
+    return "dump part";
+  if (reply.flags & NLM_F_MULTI) return "reply part " + CommandName(reply.cmd);
   std::string kind = "reply " + CommandName(reply.cmd);
   if (reply.lua_error) kind += " (Lua error)";
   return kind;

@@ -11,7 +11,9 @@
 namespace lunatik_fuzz {
 
 struct Value {
-  int kind;  // enum lunatik_value
+  // enum lunatik_value; LUNATIK_VALUE_STRING_CONT only first in a nest,
+  // continuing a string of the message before.
+  int kind;
   int64_t integer = 0;
   std::string text;  // LUNATIK_VALUE_STRING
 };
@@ -31,7 +33,9 @@ struct Reply {
   std::optional<uint64_t> maxalloc, curralloc, default_maxalloc;
   std::optional<uint32_t> maxstates, nstates;
   std::optional<std::vector<Value>> results;
-  std::optional<std::string> lua_error;
+  std::optional<std::string> lua_error;  // its pieces, concatenated
+  std::optional<std::string> output;     // LUNATIK_ATTR_OUTPUT pieces
+  bool output_truncated = false;
   std::vector<std::string> data;  // LUNATIK_ATTR_DATA, in order
 
   bool is_terminator() const;  // NLMSG_ERROR or NLMSG_DONE

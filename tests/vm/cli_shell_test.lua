@@ -93,6 +93,20 @@ t.test('an existing state keeps its globals; a named one is kept', function()
   s:close()
 end)
 
+t.test('print shows in the shell, before the results, even before an error', function()
+  local out, err, code = shell('api_cli_shell', table.concat({
+    'print("hello")',
+    'print(1, nil, true) return 7',
+    'for i = 1, 2 do print(i) end',
+    'print("a\\0b")',
+    'print("before") error("after")',
+    '3',
+  }, '\n') .. '\n')
+  t.eq(out, 'hello\n1\tnil\ttrue\n7\n1\n2\na\0b\nbefore\n3\n')
+  t.contains(err, 'stdin:1: after')
+  t.eq(code, 1)
+end)
+
 t.test('no name: a fresh state, closed at the end unless --keep', function()
   local before = states()
   local out, err, code = shell('', '_G.marker = 1\nmarker + 1\n')

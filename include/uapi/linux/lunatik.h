@@ -69,9 +69,19 @@
  * LUNATIK_DEFAULT_MAXSTATES: states per network namespace unless the
  *	module parameter "maxstates" says otherwise; LUNATIK_CMD_LIMITS
  *	reports the value in force.
- * LUNATIK_RESULTS_MAXSIZE: most bytes of encoded results one chunk may
- *	return (they travel in one nest, whose length is 16 bits); a longer
- *	Lua error message is cut to this size.
+ * LUNATIK_RESULTS_MAXSIZE: most bytes of results one chunk may return,
+ *	each value counted as one attribute would take it whole (a string of
+ *	n bytes: NLA_ALIGN(4 + n), an integer 12, a boolean 8, nil 4); more
+ *	is refused with -E2BIG. A Lua error message longer than this is cut
+ *	to this many bytes.
+ * LUNATIK_REPLY_PART_MAXSIZE: most bytes of attributes (after the genl
+ *	header) in one message of a DOSTRING or SEND reply; a longer reply
+ *	is split over several messages (see "Replies" below).
+ * LUNATIK_OUTPUT_MAXSIZE: most bytes of print() output one chunk or
+ *	callback returns to its caller (see LUNATIK_ATTR_OUTPUT).
+ * LUNATIK_REPLY_TIMEOUT_MS: how long the worker waits for room in the
+ *	requester's receive buffer, while the requester reads nothing of
+ *	it, before it gives the reply up (see "Replies" below).
  */
 #define LUNATIK_STATENAME_MAXSIZE	64
 #define LUNATIK_SCRIPTNAME_MAXSIZE	255
@@ -83,10 +93,50 @@
 #define LUNATIK_MIN_MAXALLOC		(64 * 1024)
 #define LUNATIK_MAX_MAXALLOC		(1024 * 1024 * 1024)
 #define LUNATIK_DEFAULT_MAXSTATES	1024
-#define LUNATIK_RESULTS_MAXSIZE		(60 * 1024)
+#define LUNATIK_RESULTS_MAXSIZE		(1024 * 1024)
+#define LUNATIK_REPLY_PART_MAXSIZE	(60 * 1024)
+#define LUNATIK_OUTPUT_MAXSIZE		(64 * 1024)
+#define LUNATIK_REPLY_TIMEOUT_MS	5000
 
 /* Chunk name used when LUNATIK_ATTR_CODENAME is absent. */
 #define LUNATIK_DEFAULT_CODENAME	"lua in kernel"
+
+/*
+ * Replies to LUNATIK_CMD_DOSTRING and LUNATIK_CMD_SEND.
+ *
+ * The worker sends the reply as a stream of attributes, in this order:
+ *   1. LUNATIK_ATTR_OUTPUT, zero or more: what the code printed, in
+ *	pieces to concatenate in order;
+ *   2. LUNATIK_ATTR_OUTPUT_TRUNCATED, when the output was cut;
+ *   3. the outcome: either one or more LUNATIK_ATTR_RESULTS nests, whose
+ *	values (enum lunatik_value) follow each other in order across the
+ *	nests, or one or more LUNATIK_ATTR_ERROR, pieces of the Lua error
+ *	message to concatenate in order (each NUL-terminated; the NULs are
+ *	not part of the message).
+ * A string value longer than the room left in a message is split: its
+ * first piece is a LUNATIK_VALUE_STRING, the rest follow, in this or the
+ * next nests, as LUNATIK_VALUE_STRING_CONT, each to be appended to the
+ * value before it. A chunk that returns nothing still sends one (empty)
+ * LUNATIK_ATTR_RESULTS.
+ * The stream is cut into messages of the request's command and sequence
+ * number, each holding at most LUNATIK_REPLY_PART_MAXSIZE bytes of
+ * attributes. A reply that fits in one message is that message without
+ * flags; a longer one is several messages, each flagged NLM_F_MULTI. In
+ * both cases the NLMSG_ERROR that always follows (see Execution) ends the
+ * reply: a client gathers every message of that sequence number until
+ * it. That NLMSG_ERROR may carry an error after messages were sent: the
+ * reply is then incomplete and must be dropped.
+ * Flow control: netlink drops a message for a socket whose receive queue
+ * holds more than its buffer (SO_RCVBUF), so the worker sends each message
+ * only once it fits in the requester's free buffer, or the queue is
+ * empty, and waits (polling) otherwise; the NLMSG_ERROR waits the same
+ * way. Any buffer therefore gets a whole reply of LUNATIK_RESULTS_MAXSIZE
+ * while its owner keeps reading. The wait ends, and the reply with it,
+ * when the requesting socket closes (nothing more is sent), when the
+ * state is cancelled or deleted (-ECANCELED), or after
+ * LUNATIK_REPLY_TIMEOUT_MS during which the requester read nothing
+ * (-ENOBUFS). One message of a full reply costs about 66 KiB of buffer.
+ */
 
 /*
  * Commands.
@@ -149,22 +199,26 @@
  *	keeps one upload per state; an upload is dropped when its socket
  *	closes or when one of its fragments is out of order (-EINVAL). While
  *	it lasts, another socket's upload to the same state gets -EBUSY.
- *	Reply on success: LUNATIK_ATTR_RESULTS, a nest holding one
- *	LUNATIK_VALUE_* attribute per value the chunk returned, in order.
- *	Reply on a Lua error (syntax or runtime, including the time budget
- *	and the memory limit): LUNATIK_ATTR_ERROR, the message with a
- *	traceback that names the codename.
- *	Errors: -E2BIG code or results over their limits; -EBUSY see above
- *	or too many requests wait (see Execution); -ECANCELED cancelled
- *	before it ran (LUNATIK_CMD_CANCEL); -ENOENT the state was deleted
- *	before it ran.
+ *	Reply (see "Replies"): the output of print(), then on success
+ *	LUNATIK_ATTR_RESULTS, the values the chunk returned, in order; on a
+ *	Lua error (syntax or runtime, including the time budget and the
+ *	memory limit) LUNATIK_ATTR_ERROR, the message with a traceback that
+ *	names the codename.
+ *	Errors: -E2BIG code or results over their limits (the output, if
+ *	any, is still sent before the error); -EBUSY see above or too many
+ *	requests wait (see Execution); -ECANCELED cancelled before it ran
+ *	(LUNATIK_CMD_CANCEL) or while its reply waited for room; -ENOENT
+ *	the state was deleted before it ran; -ENOBUFS the requester read
+ *	nothing of its reply for LUNATIK_REPLY_TIMEOUT_MS.
  *
  * LUNATIK_CMD_SEND
  *	Request: LUNATIK_ATTR_STATENAME, one or more LUNATIK_ATTR_DATA
  *	(0 to LUNATIK_DATA_MAXSIZE bytes in all). Calls the state's global
  *	receive_callback(mem) with the data as a memory object.
- *	Reply: empty on success, LUNATIK_ATTR_ERROR if the callback is not
- *	a function or raised. Errors: as LUNATIK_CMD_DOSTRING.
+ *	Reply (see "Replies"): the output of print() if the callback
+ *	printed, and LUNATIK_ATTR_ERROR if it is not a function or raised;
+ *	no message at all (only the ack) when it printed nothing and
+ *	returned. Errors: as LUNATIK_CMD_DOSTRING.
  *
  * LUNATIK_CMD_DATA
  *	Kernel to user only, never a request. A Lua state's netlink.send(d)
@@ -175,7 +229,7 @@
  *	queue: when it is full, or no receiver socket is open, netlink.send
  *	returns nil and a message and nothing is sent. The kernel keeps
  *	room in that buffer for the reply to the receiver's own next request
- *	(the truesize of the largest reply, about 66 KiB): a message is
+ *	(the truesize of the largest reply message, about 66 KiB): a message is
  *	queued only while the data already queued, the message and that room
  *	fit in the buffer. A message of n bytes costs about the next power of
  *	two above n plus 1 KiB, so the default buffer (212992 bytes) holds
@@ -222,6 +276,7 @@ enum lunatik_cmd {
  * LUNATIK_ATTR_CODE_OFFSET	u32, offset of this fragment in the chunk
  * LUNATIK_ATTR_RESULTS		nest of enum lunatik_value attributes
  * LUNATIK_ATTR_ERROR		NUL-terminated string, a Lua error message
+ *				or a piece of one (cut at its first NUL)
  * LUNATIK_ATTR_DATA		binary, 0 to LUNATIK_DATA_CHUNK_MAXSIZE bytes;
  *				repeated, see LUNATIK_DATA_CHUNK_MAXSIZE
  * LUNATIK_ATTR_MAXSTATES	u32
@@ -229,6 +284,18 @@ enum lunatik_cmd {
  * LUNATIK_ATTR_DEFAULT_MAXALLOC u64
  * LUNATIK_ATTR_PAD		padding for 64-bit attributes
  * LUNATIK_ATTR_PEEK		flag (no payload), LUNATIK_CMD_GETSTATE only
+ * LUNATIK_ATTR_OUTPUT		binary, may hold NUL bytes: a piece of what
+ *				print() wrote while the request's code ran,
+ *				each call's arguments joined by tabs and
+ *				followed by a newline, as lua5.4's print
+ *				writes them; at most LUNATIK_OUTPUT_MAXSIZE
+ *				bytes in all. The kernel log still gets
+ *				every print as before (with its own caps and
+ *				rate limit); this copy is not rate limited.
+ * LUNATIK_ATTR_OUTPUT_TRUNCATED flag: the code printed more than
+ *				LUNATIK_OUTPUT_MAXSIZE bytes (or memory for
+ *				the copy ran out); the output holds the first
+ *				bytes
  */
 enum lunatik_attr {
 	LUNATIK_ATTR_UNSPEC,
@@ -247,6 +314,8 @@ enum lunatik_attr {
 	LUNATIK_ATTR_DEFAULT_MAXALLOC,
 	LUNATIK_ATTR_PAD,
 	LUNATIK_ATTR_PEEK,
+	LUNATIK_ATTR_OUTPUT,
+	LUNATIK_ATTR_OUTPUT_TRUNCATED,
 	__LUNATIK_ATTR_MAX,
 };
 #define LUNATIK_ATTR_MAX (__LUNATIK_ATTR_MAX - 1)
@@ -260,6 +329,8 @@ enum lunatik_attr {
  * LUNATIK_VALUE_BOOLEAN	u8, 0 or 1
  * LUNATIK_VALUE_INTEGER	s64
  * LUNATIK_VALUE_STRING		binary, may hold NUL bytes
+ * LUNATIK_VALUE_STRING_CONT	binary: more bytes of the string value
+ *				before it (see "Replies")
  */
 enum lunatik_value {
 	LUNATIK_VALUE_UNSPEC,
@@ -267,6 +338,7 @@ enum lunatik_value {
 	LUNATIK_VALUE_BOOLEAN,
 	LUNATIK_VALUE_INTEGER,
 	LUNATIK_VALUE_STRING,
+	LUNATIK_VALUE_STRING_CONT,
 	__LUNATIK_VALUE_MAX,
 };
 #define LUNATIK_VALUE_MAX (__LUNATIK_VALUE_MAX - 1)
