@@ -73,6 +73,9 @@ class Connection {
   }
   // Any thread may close: only the socket is touched.
   void Close() { socket_.Close(); }
+  std::optional<std::string> SetReceiveBuffer(int bytes) {
+    return socket_.SetReceiveBuffer(bytes);
+  }
   bool is_open() const { return socket_.is_open(); }
 
   // Sends @bytes (after Confine()) and reads until every message that owes

@@ -171,6 +171,14 @@ std::optional<std::string> GenlSocket::UseDefaultReceiveBuffer() {
   return std::nullopt;
 }
 
+std::optional<std::string> GenlSocket::SetReceiveBuffer(int bytes) {
+  if (setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_RCVBUF, &bytes,
+                 sizeof(bytes)) != 0) {
+    return std::string("SO_RCVBUF: ") + std::strerror(errno);
+  }
+  return std::nullopt;
+}
+
 void GenlSocket::Close() {
   if (nl_) mnl_socket_close(nl_);
   nl_ = nullptr;

@@ -80,6 +80,8 @@ class GenlSocket {
   // Gives the socket the receive buffer of a socket that never set one
   // (net.core.rmem_default). Returns an error text.
   std::optional<std::string> UseDefaultReceiveBuffer();
+  // SO_RCVBUF (the kernel doubles it). Returns an error text.
+  std::optional<std::string> SetReceiveBuffer(int bytes);
 
   // Returns 0 or the errno of sendto.
   int Send(const std::string& bytes);
