@@ -64,8 +64,12 @@ run: all
 bench: all
 	@bench/run.sh $(BUILD)
 
+# 1,000,000 fuzzer messages (tests/fuzz/run.sh), on Debian's default kernel
+# or on FUZZ_KERNEL (a release scripts/kver.sh --all lists, or debug).
+FUZZ_KERNEL ?=
 fuzz: all
-	@tests/fuzz/run.sh $(BUILD) --long
+	@$(if $(FUZZ_KERNEL),scripts/build-module.sh $(BUILD) $(FUZZ_KERNEL))
+	@LUNATIK_FUZZ_KERNEL=$(FUZZ_KERNEL) tests/fuzz/run.sh $(BUILD) --long
 
 clean:
 	rm -rf $(BUILD)/module $(BUILD)/module-* $(BUILD)/user $(BUILD)/vm

@@ -67,7 +67,7 @@ bool Connection::Validate(const Reply& reply, const std::string& request) {
     }
     return true;
   }
-  if (reply.portid != socket_.portid()) {
+  if (reply.portid != portid_) {
     context_->Fail("reply addressed to port " + std::to_string(reply.portid),
                    request);
     return false;
@@ -94,10 +94,18 @@ bool Connection::ReceiveOne(int timeout_ms, std::vector<Reply>* replies) {
     context_->Fail(std::string("receive: ") + std::strerror(err));
     return false;
   }
+  Accept(datagram, replies);
+  return true;
+}
+
+bool Connection::Accept(const std::string& datagram,
+                        std::vector<Reply>* replies) {
   std::vector<Reply> parsed;
+  bool ok = true;
   if (auto bad = ParseDatagram(datagram, context_->family, &parsed)) {
     context_->Fail("malformed reply: " + *bad +
                    "\n  reply: " + HexDump(datagram));
+    ok = false;
   }
   for (Reply& reply : parsed) {
     ++context_->kinds[KindOf(reply)];
@@ -108,14 +116,31 @@ bool Connection::ReceiveOne(int timeout_ms, std::vector<Reply>* replies) {
       replies->push_back(std::move(reply));
     }
   }
-  return true;
+  return ok;
+}
+
+Prepared Connection::Prepare(std::string bytes) {
+  Prepared p;
+  p.sent = Confine(&bytes, context_->family, &context_->next_seq);
+  p.bytes = std::move(bytes);
+  ++context_->datagrams;
+  context_->messages += p.sent.size();
+  return p;
+}
+
+int Connection::SendPrepared(const Prepared& prepared) {
+  return socket_.Send(prepared.bytes);
 }
 
 Outcome Connection::Exchange(std::string bytes) {
+  Prepared p = Prepare(std::move(bytes));
+  return Finish(p, SendPrepared(p));
+}
+
+Outcome Connection::Finish(const Prepared& prepared, int send_errno) {
   Outcome out;
-  out.sent = Confine(&bytes, context_->family, &context_->next_seq);
-  ++context_->datagrams;
-  context_->messages += out.sent.size();
+  out.sent = prepared.sent;
+  const std::string& bytes = prepared.bytes;
 
   std::map<uint32_t, SentMessage> cmd_of;  // every seq an answer may carry
   std::set<uint32_t> pending;              // seqs still owed a final answer
@@ -128,10 +153,10 @@ Outcome Connection::Exchange(std::string bytes) {
       need_sync = true;
     }
   }
-  if (int err = socket_.Send(bytes)) {
+  if (send_errno) {
     // sendmsg failed before the kernel parsed anything.
-    out.send_errno = err;
-    ++context_->kinds[std::string("send failed ") + ErrnoName(err)];
+    out.send_errno = send_errno;
+    ++context_->kinds[std::string("send failed ") + ErrnoName(send_errno)];
     return out;
   }
   uint32_t sync_seq = 0;
@@ -154,21 +179,29 @@ Outcome Connection::Exchange(std::string bytes) {
   }
 
   std::set<uint32_t> answered;
-  while (!pending.empty()) {
-    std::string datagram;
-    int err = socket_.Receive(context_->timeout_ms, &datagram);
-    if (err == ETIMEDOUT) {
-      context_->hung = true;
-      context_->Fail("no answer within " +
-                         std::to_string(context_->timeout_ms) + " ms (" +
-                         std::to_string(pending.size()) + " owed)",
-                     bytes);
-      return out;
+  std::vector<std::string> datagrams;
+  size_t next = 0;
+  // What was read past the last answer owed is checked as well.
+  while (!pending.empty() || next < datagrams.size()) {
+    if (next == datagrams.size()) {
+      datagrams.clear();
+      next = 0;
+      int err = socket_.ReceiveMany(context_->timeout_ms, &datagrams);
+      if (err == ETIMEDOUT) {
+        context_->hung = true;
+        context_->Fail("no answer within " +
+                           std::to_string(context_->timeout_ms) + " ms (" +
+                           std::to_string(pending.size()) + " owed)",
+                       bytes);
+        return out;
+      }
+      if (err) {
+        context_->Fail(std::string("receive: ") + std::strerror(err), bytes);
+        return out;
+      }
+      continue;
     }
-    if (err) {
-      context_->Fail(std::string("receive: ") + std::strerror(err), bytes);
-      return out;
-    }
+    const std::string& datagram = datagrams[next++];
     std::vector<Reply> parsed;
     if (auto bad = ParseDatagram(datagram, context_->family, &parsed)) {
       // What the datagram answered is unknown: stop waiting for it.

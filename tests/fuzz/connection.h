@@ -38,6 +38,12 @@ struct Context {
   void Note(const std::string& key, const std::string& example);
 };
 
+// A datagram confined and numbered, ready to send; see Connection::Prepare.
+struct Prepared {
+  std::string bytes;
+  std::vector<SentMessage> sent;
+};
+
 struct Outcome {
   int send_errno = 0;
   bool complete = false;  // every answer owed arrived
@@ -57,17 +63,32 @@ class Connection {
  public:
   explicit Connection(Context* context) : context_(context) {}
 
-  std::optional<std::string> Open() { return socket_.Open(); }
+  std::optional<std::string> Open() {
+    auto error = socket_.Open();
+    portid_ = socket_.portid();
+    return error;
+  }
   std::optional<std::string> UseDefaultReceiveBuffer() {
     return socket_.UseDefaultReceiveBuffer();
   }
+  // Any thread may close: only the socket is touched.
   void Close() { socket_.Close(); }
+  std::optional<std::string> SetReceiveBuffer(int bytes) {
+    return socket_.SetReceiveBuffer(bytes);
+  }
   bool is_open() const { return socket_.is_open(); }
 
   // Sends @bytes (after Confine()) and reads until every message that owes
   // an answer got it; a LIMITS request with NLM_F_ACK follows when some
   // message owes none, so that its ack marks the end.
   Outcome Exchange(std::string bytes);
+  // Exchange() in three steps, so that datagrams of several sockets can be
+  // sent at the same moment from several threads: Prepare() and Finish()
+  // use the shared Context (one thread only), SendPrepared() only the
+  // socket. Finish() reads the answers; @send_errno is SendPrepared()'s.
+  Prepared Prepare(std::string bytes);
+  int SendPrepared(const Prepared& prepared);
+  Outcome Finish(const Prepared& prepared, int send_errno);
   // Exchange() of one well-formed request with NLM_F_ACK.
   CallResult Call(const Request& request);
   // Sends @bytes (after Confine()) without waiting for answers; for
@@ -75,6 +96,13 @@ class Connection {
   bool SendRaw(std::string bytes);
   // Reads one datagram, checked. Returns false on timeout.
   bool ReceiveOne(int timeout_ms, std::vector<Reply>* replies);
+  // ReceiveOne() in two steps: ReceiveRaw() uses only the socket (any
+  // thread; returns 0, ETIMEDOUT or an errno), Accept() checks what it
+  // read (the Context's thread). Accept() returns false if malformed.
+  int ReceiveRaw(int timeout_ms, std::string* datagram) {
+    return socket_.Receive(timeout_ms, datagram);
+  }
+  bool Accept(const std::string& datagram, std::vector<Reply>* replies);
   // Data messages a state sent to this socket, oldest first.
   std::vector<Reply>& data() { return data_; }
 
@@ -83,6 +111,8 @@ class Connection {
 
   Context* context_;
   GenlSocket socket_;
+  // The port answers are addressed to; kept after Close() for Accept().
+  uint32_t portid_ = 0;
   std::vector<Reply> data_;
 };
 

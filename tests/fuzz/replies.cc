@@ -85,8 +85,65 @@ Error ParseResults(const std::string& nest, std::vector<Value>* values) {
                      });
 }
 
+// How an attribute of a kernel message is laid out, as lunatik.h says.
+enum class Shape {
+  kName,  // NUL-terminated state name, 1 to LUNATIK_STATENAME_MAXSIZE
+  kErrorPiece,  // NUL-terminated piece of a Lua error; pieces concatenate
+  kOutputPiece,  // bytes of print output, before the outcome; may repeat
+  kOutputCut,    // flag: the output was cut
+  kU32,
+  kU64,
+  kResults,  // NLA_F_NESTED nest of LUNATIK_VALUE_* attributes
+  kData,     // bytes, up to LUNATIK_DATA_CHUNK_MAXSIZE; may repeat
+  kPad,      // alignment, ignored
+};
+
+struct AttrRule {
+  uint16_t type;
+  Shape shape;
+  // Where the value goes: the member that fits the shape.
+  std::optional<std::string> Reply::*text = nullptr;
+  std::optional<uint32_t> Reply::*u32 = nullptr;
+  std::optional<uint64_t> Reply::*u64 = nullptr;
+};
+
+// Every attribute the kernel may send. A newly documented attribute is
+// one row here (and a member of Reply); any other type is malformed.
+const AttrRule kAttrRules[] = {
+    {.type = LUNATIK_ATTR_STATENAME,
+     .shape = Shape::kName,
+     .text = &Reply::state_name},
+    {.type = LUNATIK_ATTR_MAXALLOC,
+     .shape = Shape::kU64,
+     .u64 = &Reply::maxalloc},
+    {.type = LUNATIK_ATTR_CURRALLOC,
+     .shape = Shape::kU64,
+     .u64 = &Reply::curralloc},
+    {.type = LUNATIK_ATTR_DEFAULT_MAXALLOC,
+     .shape = Shape::kU64,
+     .u64 = &Reply::default_maxalloc},
+    {.type = LUNATIK_ATTR_MAXSTATES,
+     .shape = Shape::kU32,
+     .u32 = &Reply::maxstates},
+    {.type = LUNATIK_ATTR_NSTATES,
+     .shape = Shape::kU32,
+     .u32 = &Reply::nstates},
+    {.type = LUNATIK_ATTR_RESULTS, .shape = Shape::kResults},
+    {.type = LUNATIK_ATTR_ERROR, .shape = Shape::kErrorPiece},
+    {.type = LUNATIK_ATTR_OUTPUT, .shape = Shape::kOutputPiece},
+    {.type = LUNATIK_ATTR_OUTPUT_TRUNCATED, .shape = Shape::kOutputCut},
+    {.type = LUNATIK_ATTR_DATA, .shape = Shape::kData},
+    {.type = LUNATIK_ATTR_PAD, .shape = Shape::kPad},
+};
+
 Error ParseFamilyAttr(uint16_t raw_type, const std::string& p, Reply* r) {
   const uint16_t type = raw_type & NLA_TYPE_MASK;
+  const AttrRule* rule = nullptr;
+  for (const AttrRule& candidate : kAttrRules) {
+    if (candidate.type == type) rule = &candidate;
+  }
+  if (!rule)
+    return "attribute " + std::to_string(type) + " in a kernel message";
   auto need = [&](size_t size) -> Error {
     if (p.size() != size) {
       return "attribute " + std::to_string(type) + " is " +
@@ -94,65 +151,56 @@ Error ParseFamilyAttr(uint16_t raw_type, const std::string& p, Reply* r) {
     }
     return std::nullopt;
   };
-  if (type != LUNATIK_ATTR_RESULTS && (raw_type & NLA_F_NESTED))
-    return "NLA_F_NESTED on a flat attribute";
-  switch (type) {
-    case LUNATIK_ATTR_STATENAME:
+  if ((rule->shape == Shape::kResults) != bool(raw_type & NLA_F_NESTED)) {
+    return rule->shape == Shape::kResults ? "results without NLA_F_NESTED"
+                                          : "NLA_F_NESTED on a flat attribute";
+  }
+  switch (rule->shape) {
+    case Shape::kName:
       if (!IsCString(p, LUNATIK_STATENAME_MAXSIZE) || p.size() < 2)
         return "malformed state name";
-      r->state_name = p.substr(0, p.size() - 1);
+      r->*rule->text = p.substr(0, p.size() - 1);
       return std::nullopt;
-    case LUNATIK_ATTR_MAXALLOC:
-    case LUNATIK_ATTR_CURRALLOC:
-    case LUNATIK_ATTR_DEFAULT_MAXALLOC: {
-      if (Error e = need(8)) return e;
-      const auto v = Load<uint64_t>(p, 0);
-      if (type == LUNATIK_ATTR_MAXALLOC) r->maxalloc = v;
-      if (type == LUNATIK_ATTR_CURRALLOC) r->curralloc = v;
-      if (type == LUNATIK_ATTR_DEFAULT_MAXALLOC) r->default_maxalloc = v;
-      return std::nullopt;
-    }
-    case LUNATIK_ATTR_MAXSTATES:
-    case LUNATIK_ATTR_NSTATES: {
+    case Shape::kU32:
       if (Error e = need(4)) return e;
-      const auto v = Load<uint32_t>(p, 0);
-      (type == LUNATIK_ATTR_MAXSTATES ? r->maxstates : r->nstates) = v;
+      r->*rule->u32 = Load<uint32_t>(p, 0);
       return std::nullopt;
-    }
-    case LUNATIK_ATTR_RESULTS:
-      if (!(raw_type & NLA_F_NESTED)) return "results without NLA_F_NESTED";
+    case Shape::kU64:
+      if (Error e = need(8)) return e;
+      r->*rule->u64 = Load<uint64_t>(p, 0);
+      return std::nullopt;
+    case Shape::kResults:
       if (r->results || r->lua_error) return "second outcome in a message";
       r->results.emplace();
       return ParseResults(p, &*r->results);
-    case LUNATIK_ATTR_ERROR:
+    case Shape::kErrorPiece:
       if (!IsCString(p, LUNATIK_REPLY_PART_MAXSIZE))
         return "malformed Lua error";
       if (r->results) return "Lua error after results";
       if (!r->lua_error) r->lua_error.emplace();
       *r->lua_error += p.substr(0, p.size() - 1);
       return std::nullopt;
-    case LUNATIK_ATTR_OUTPUT:
+    case Shape::kOutputPiece:
       if (p.empty()) return "empty output piece";
       if (r->output_truncated || r->results || r->lua_error)
         return "output after its flag or the outcome";
       if (!r->output) r->output.emplace();
       *r->output += p;
       return std::nullopt;
-    case LUNATIK_ATTR_OUTPUT_TRUNCATED:
+    case Shape::kOutputCut:
       if (Error e = need(0)) return e;
       if (r->output_truncated || r->results || r->lua_error)
         return "output flag repeated or after the outcome";
       r->output_truncated = true;
       return std::nullopt;
-    case LUNATIK_ATTR_DATA:
+    case Shape::kData:
       if (p.size() > LUNATIK_DATA_CHUNK_MAXSIZE) return "data chunk too large";
       r->data.push_back(p);
       return std::nullopt;
-    case LUNATIK_ATTR_PAD:
+    case Shape::kPad:
       return std::nullopt;
-    default:
-      return "attribute " + std::to_string(type) + " in a kernel message";
   }
+  return std::nullopt;
 }
 
 // Checks that a family message carries what its command's reply must.

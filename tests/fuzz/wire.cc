@@ -171,6 +171,14 @@ std::optional<std::string> GenlSocket::UseDefaultReceiveBuffer() {
   return std::nullopt;
 }
 
+std::optional<std::string> GenlSocket::SetReceiveBuffer(int bytes) {
+  if (setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_RCVBUF, &bytes,
+                 sizeof(bytes)) != 0) {
+    return std::string("SO_RCVBUF: ") + std::strerror(errno);
+  }
+  return std::nullopt;
+}
+
 void GenlSocket::Close() {
   if (nl_) mnl_socket_close(nl_);
   nl_ = nullptr;
@@ -192,6 +200,34 @@ int GenlSocket::Receive(int timeout_ms, std::string* out) {
   if (n < 0) return errno;
   if (static_cast<size_t>(n) > buffer_.size()) return EMSGSIZE;
   out->assign(buffer_.data(), n);
+  return 0;
+}
+
+int GenlSocket::ReceiveMany(int timeout_ms, std::vector<std::string>* out) {
+  // Every answer is a datagram of its own: one system call for many of
+  // them keeps batches cheap. The largest answer echoes a request of a
+  // few 64 KiB attributes.
+  constexpr unsigned kCount = 32;
+  constexpr size_t kEach = 256 << 10;
+  pollfd pfd = {mnl_socket_get_fd(nl_), POLLIN, 0};
+  int ready = poll(&pfd, 1, timeout_ms);
+  if (ready < 0) return errno;
+  if (ready == 0) return ETIMEDOUT;
+  if (!many_) many_.reset(new char[kCount * kEach]);
+  mmsghdr msgs[kCount] = {};
+  iovec iovs[kCount];
+  for (unsigned i = 0; i < kCount; ++i) {
+    iovs[i] = {many_.get() + i * kEach, kEach};
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  const int n = recvmmsg(pfd.fd, msgs, kCount, MSG_DONTWAIT, nullptr);
+  if (n < 0) return errno == EAGAIN ? 0 : errno;
+  for (int i = 0; i < n; ++i) {
+    if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) return EMSGSIZE;
+    out->emplace_back(static_cast<const char*>(iovs[i].iov_base),
+                      msgs[i].msg_len);
+  }
   return 0;
 }
 

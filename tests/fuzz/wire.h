@@ -8,6 +8,7 @@
 #include <linux/netlink.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,12 +80,18 @@ class GenlSocket {
   // Gives the socket the receive buffer of a socket that never set one
   // (net.core.rmem_default). Returns an error text.
   std::optional<std::string> UseDefaultReceiveBuffer();
+  // SO_RCVBUF (the kernel doubles it). Returns an error text.
+  std::optional<std::string> SetReceiveBuffer(int bytes);
 
   // Returns 0 or the errno of sendto.
   int Send(const std::string& bytes);
   // Waits up to @timeout_ms for one datagram. Returns 0 with it in @out,
   // ETIMEDOUT, or another errno.
   int Receive(int timeout_ms, std::string* out);
+  // Waits up to @timeout_ms for a datagram, then takes all that wait, up
+  // to a few dozen, in one recvmmsg(). Returns 0 with them appended to
+  // @out, ETIMEDOUT, or another errno.
+  int ReceiveMany(int timeout_ms, std::vector<std::string>* out);
 
   // CTRL_CMD_GETFAMILY: returns the family id, or 0 with @error set.
   uint16_t ResolveFamily(const char* name, std::string* error);
@@ -92,7 +99,8 @@ class GenlSocket {
  private:
   mnl_socket* nl_ = nullptr;
   uint32_t portid_ = 0;
-  std::vector<char> buffer_;  // allocated once: zeroing it is slow in TCG
+  std::vector<char> buffer_;      // allocated once: zeroing it is slow in TCG
+  std::unique_ptr<char[]> many_;  // ReceiveMany()'s buffers, never zeroed
 };
 
 std::string HexDump(const std::string& bytes, size_t max_bytes = 256);
