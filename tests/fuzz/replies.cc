@@ -87,8 +87,8 @@ Error ParseResults(const std::string& nest, std::vector<Value>* values) {
 
 // How an attribute of a kernel message is laid out, as lunatik.h says.
 enum class Shape {
-  kName,  // NUL-terminated state name, 1 to LUNATIK_STATENAME_MAXSIZE
-  kErrorPiece,  // NUL-terminated piece of a Lua error; pieces concatenate
+  kName,         // NUL-terminated state name, 1 to LUNATIK_STATENAME_MAXSIZE
+  kErrorPiece,   // NUL-terminated piece of a Lua error; pieces concatenate
   kOutputPiece,  // bytes of print output, before the outcome; may repeat
   kOutputCut,    // flag: the output was cut
   kU32,
