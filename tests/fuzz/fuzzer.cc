@@ -182,6 +182,9 @@ class Fuzzer {
   void FuzzBatch();
   bool Done() const;
   void NoteCreated(const std::vector<Reply>& replies);
+  // Sends one fuzzed datagram, labelled @kind and @what, on the main
+  // socket and checks its answers.
+  void SendFuzzed(const char* kind, const std::string& what, std::string bytes);
 
   // Fragment uploads: sends @chunk from @c to @state in pieces of at most
   // @piece bytes; returns the answer to the last piece.
@@ -434,6 +437,16 @@ void Fuzzer::NoteCreated(const std::vector<Reply>& replies) {
   }
 }
 
+void Fuzzer::SendFuzzed(const char* kind, const std::string& what,
+                        std::string bytes) {
+  context_.label =
+      std::string(kind) + " " + std::to_string(fuzzed_) + ": " + what;
+  if (options_.verbose) std::printf("# %s\n", context_.label.c_str());
+  Outcome out = main_.Exchange(std::move(bytes));
+  NoteCreated(out.replies);
+  ++fuzzed_;
+}
+
 void Fuzzer::FuzzOne() {
   const uint64_t parts = rng_.OneIn(8) ? 2 + rng_.Below(4) : 1;
   std::string bytes;
@@ -449,11 +462,7 @@ void Fuzzer::FuzzOne() {
     if (rng_.OneIn(4)) what += " " + MutateBytes(&rng_, &message) + ";";
     bytes += message;
   }
-  context_.label = "fuzzed datagram " + std::to_string(fuzzed_) + ": " + what;
-  if (options_.verbose) std::printf("# %s\n", context_.label.c_str());
-  Outcome out = main_.Exchange(std::move(bytes));
-  NoteCreated(out.replies);
-  ++fuzzed_;
+  SendFuzzed("fuzzed datagram", what, std::move(bytes));
 }
 
 // Mostly requests the kernel answers at once or refuses in its policy:
@@ -534,11 +543,7 @@ void Fuzzer::FuzzBatch() {
     what += (part ? " | " : "") + label;
     bytes += message;
   }
-  context_.label = "batch " + std::to_string(fuzzed_) + ": " + what;
-  if (options_.verbose) std::printf("# %s\n", context_.label.c_str());
-  Outcome out = main_.Exchange(std::move(bytes));
-  NoteCreated(out.replies);
-  ++fuzzed_;
+  SendFuzzed("batch", what, std::move(bytes));
 }
 
 void Fuzzer::DeleteCreated() {
@@ -1272,7 +1277,9 @@ void Fuzzer::ScenarioDumpsAbandonedWhileDestroyed() {
     std::vector<Reply> replies;
     for (const std::string& d : r.got) r.c->Accept(d, &replies);
     std::set<std::string> names;
-    bool intr = false, twice = false, done = false;
+    bool intr = false;
+    bool twice = false;
+    bool done = false;
     for (const Reply& m : replies) {
       intr = intr || (m.flags & NLM_F_DUMP_INTR);
       if (m.is_terminator()) {

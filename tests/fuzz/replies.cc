@@ -151,7 +151,7 @@ Error ParseFamilyAttr(uint16_t raw_type, const std::string& p, Reply* r) {
     }
     return std::nullopt;
   };
-  if ((rule->shape == Shape::kResults) != bool(raw_type & NLA_F_NESTED)) {
+  if ((rule->shape == Shape::kResults) != ((raw_type & NLA_F_NESTED) != 0)) {
     return rule->shape == Shape::kResults ? "results without NLA_F_NESTED"
                                           : "NLA_F_NESTED on a flat attribute";
   }
