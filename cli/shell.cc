@@ -3,10 +3,13 @@
 #include "cli/shell.h"
 
 #include <editline/readline.h>
+#include <pthread.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -37,17 +40,37 @@ constexpr std::string_view kEofMark = "<eof>";
 
 // Ctrl-C presses since the last look; set by the SIGINT handler.
 volatile sig_atomic_t g_interrupts = 0;
-// Set while a chunk runs in the kernel: a Ctrl-C then cancels it.
-volatile sig_atomic_t g_running = 0;
+// Set from the moment a line is taken until its chunk's last request ends:
+// a Ctrl-C then cancels the chunk. Read by the canceller thread too.
+std::atomic<int> g_running{0};
+// Counts the lines run; tells the canceller which chunk a press meant.
+std::atomic<int> g_chunk{0};
+static_assert(std::atomic<int>::is_always_lock_free,
+              "the SIGINT handler reads these");
+// Marks the requests of one line as running, for its lifetime.
+class RunningLine {
+ public:
+  RunningLine() {
+    g_chunk.fetch_add(1);
+    g_running.store(1);
+  }
+  ~RunningLine() { g_running.store(0); }
+  RunningLine(const RunningLine&) = delete;
+  RunningLine& operator=(const RunningLine&) = delete;
+};
 // The SIGINT handler's way to the canceller thread; -1: none.
 int g_cancel_pipe = -1;
+// How often a cancel is sent again while the chunk it aims at has not
+// ended: a cancel that reaches the kernel before the chunk's request
+// finds nothing to stop.
+constexpr auto kCancelRetry = std::chrono::milliseconds(20);
 
 void OnInterrupt(int /*signal*/) {
   g_interrupts = g_interrupts + 1;
-  if (g_running && g_cancel_pipe >= 0) {
-    const char byte = 0;
+  if (g_running.load() && g_cancel_pipe >= 0) {
+    const char chunk = static_cast<char>(g_chunk.load());
     // write() is async-signal-safe; a full pipe already holds a request.
-    [[maybe_unused]] const ssize_t n = write(g_cancel_pipe, &byte, 1);
+    [[maybe_unused]] const ssize_t n = write(g_cancel_pipe, &chunk, 1);
   }
 }
 
@@ -63,24 +86,38 @@ void CatchInterrupts() {
 // Turns a Ctrl-C while a chunk runs into the cancel request for `state`.
 // The shell's own session is busy waiting for the chunk's reply, so a
 // thread with a session of its own sends it, woken through a pipe by the
-// signal handler. Returns false when that cannot be set up; Ctrl-C then
-// only clears the prompt's line.
+// signal handler, and sends it again until that chunk has ended. Returns
+// false when that cannot be set up; Ctrl-C then only clears the prompt's
+// line.
 bool CancelOnInterrupt(const std::string& state) {
   std::unique_ptr<Session> canceller;
   if (!Session::Open(&canceller).ok()) return false;
   int fds[2];
   if (pipe(fds) != 0) return false;
   g_cancel_pipe = fds[1];
+  // SIGINT must reach the main thread, whose read() at the prompt it
+  // interrupts: the thread starts with it blocked.
+  sigset_t sigint;
+  sigset_t old;
+  sigemptyset(&sigint);
+  sigaddset(&sigint, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigint, &old);
   std::thread([canceller = std::move(canceller), state, in = fds[0]] {
-    char byte;
+    char chunk;
     for (;;) {
-      const ssize_t n = read(in, &byte, 1);
-      if (n < 0 && errno == EINTR) continue;  // SIGINT landed on this thread
+      const ssize_t n = read(in, &chunk, 1);
       if (n != 1) return;
-      const Status status = canceller->Cancel(state);
-      if (!status.ok()) std::cerr << "\nlunatik: " << status.message() << '\n';
+      while (g_running.load() && static_cast<char>(g_chunk.load()) == chunk) {
+        const Status status = canceller->Cancel(state);
+        if (!status.ok()) {
+          std::cerr << "\nlunatik: " << status.message() << '\n';
+          break;
+        }
+        std::this_thread::sleep_for(kCancelRetry);
+      }
     }
   }).detach();
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return true;
 }
 
@@ -403,9 +440,17 @@ int RunShell(Session* session, const ShellOptions& options) {
       chunk = line;
     }
 
+    // From here a Ctrl-C cancels the line: its probe, then its chunk.
+    const RunningLine running;
     Form form = Form::kStatement;
     std::string error;
     status = Classify(session, name, chunk, !more, &form, &error);
+    if (g_interrupts > 0) {
+      std::cerr << "interrupted\n";
+      failed = true;
+      chunk.clear();
+      continue;
+    }
     if (!status.ok()) {
       std::cerr << "lunatik: " << status.message() << '\n';
       failed = true;
@@ -428,12 +473,14 @@ int RunShell(Session* session, const ShellOptions& options) {
         form == Form::kExpression ? "return " + chunk : chunk;
     chunk.clear();
     ChunkResult result;
-    g_interrupts = 0;
-    g_running = 1;
     status = session->DoString(name, code, kShellCodeName, &result);
-    g_running = 0;
     if (!status.ok()) {
-      std::cerr << "lunatik: " << status.message() << '\n';
+      // A cancel that came before the chunk started leaves it unrun.
+      if (status.code() == ECANCELED && g_interrupts > 0) {
+        std::cerr << "interrupted\n";
+      } else {
+        std::cerr << "lunatik: " << status.message() << '\n';
+      }
       failed = true;
       if (status.code() == ENOENT) break;
       continue;

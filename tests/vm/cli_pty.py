@@ -21,7 +21,8 @@ seen = b''
 
 
 def expect(what, timeout=60):
-    """Reads until `what` appears after what earlier steps consumed."""
+    """Reads until `what` appears after what earlier steps consumed;
+    returns what came before it."""
     global seen
     deadline = time.time() + timeout
     while what not in seen:
@@ -39,7 +40,9 @@ def expect(what, timeout=60):
                 print('eof waiting for %r; got %r' % (what, seen))
                 sys.exit(1)
             seen += chunk
+    before = seen[:seen.index(what)]
     seen = seen[seen.index(what) + len(what):]
+    return before
 
 
 def step(name, send, *wants):
@@ -67,6 +70,19 @@ os.write(fd, b'while true do end\r')
 time.sleep(1)
 step('Ctrl-C while a chunk runs', b'\x03', b'interrupted', b'> ')
 step('the state stays', b'n\r', b'\r\n6\r\n', b'> ')
+# Pressed as soon as the shell took the line, Ctrl-C lands while the shell
+# still probes it, or before the chunk's request reached the kernel, or even
+# before the shell looked at the line (which then never runs). None of these
+# may lose it: the chunk must not run on to its time limit.
+os.write(fd, b'while true do end\r')
+expect(b'while true do end\r\n')
+os.write(fd, b'\x03')
+after = expect(b'> ')
+if b'timeout' in after:
+    print('Ctrl-C right after Enter was lost: %r' % after)
+    sys.exit(1)
+print('step ok: Ctrl-C right after Enter')
+step('the state still stays', b'n\r', b'\r\n6\r\n', b'> ')
 step('Ctrl-C at an empty prompt', b'\x03', b'Ctrl-C again', b'> ')
 os.write(fd, b'\x03')
 _, status = os.waitpid(pid, 0)
