@@ -20,7 +20,13 @@ MODULE_PARM_DESC(maxstates, "most states per network namespace");
 
 unsigned int lunatik_timeout_ms = 5000;
 module_param_named(timeout_ms, lunatik_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(timeout_ms, "time budget of one chunk or callback, in ms");
+MODULE_PARM_DESC(timeout_ms,
+		 "time budget of one chunk or process-context callback, in ms");
+
+unsigned int lunatik_callback_us = 1000;
+module_param_named(callback_us, lunatik_callback_us, uint, 0644);
+MODULE_PARM_DESC(callback_us,
+		 "time budget of one callback in atomic context, in us");
 
 static int __init lunatik_init(void)
 {

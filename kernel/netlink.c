@@ -940,7 +940,7 @@ static bool receiver_has_room(const struct sock *sk, const struct sk_buff *skb)
 
 /* netlink.send(): see struct lunatik_state_ops. */
 static int lunatik_netlink_send(struct lunatik_state *s, const void *data,
-				size_t len)
+				size_t len, gfp_t gfp)
 {
 	size_t namelen = strlen(s->name) + 1;
 	struct sk_buff *skb;
@@ -957,8 +957,7 @@ static int lunatik_netlink_send(struct lunatik_state *s, const void *data,
 		return -ENOTCONN;
 
 	err = -ENOMEM;
-	skb = genlmsg_new(nla_total_size(namelen) + data_chunks_size(len),
-			  GFP_KERNEL);
+	skb = genlmsg_new(nla_total_size(namelen) + data_chunks_size(len), gfp);
 	if (!skb)
 		goto out;
 	hdr = genlmsg_put(skb, 0, 0, &lunatik_family, 0, LUNATIK_CMD_DATA);

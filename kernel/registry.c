@@ -162,18 +162,19 @@ static void unlink_state(struct lunatik_registry *r, struct lunatik_state *s)
 int lunatik_registry_set_receiver(struct lunatik_state *s, struct sock *sk,
 				  u32 portid)
 {
+	unsigned long flags;
 	struct sock *old;
 
-	spin_lock(&s->receiver.lock);
+	spin_lock_irqsave(&s->receiver.lock, flags);
 	if (s->receiver.dead) {
-		spin_unlock(&s->receiver.lock);
+		spin_unlock_irqrestore(&s->receiver.lock, flags);
 		return -ENOENT;
 	}
 	sock_hold(sk);
 	old = s->receiver.sk;
 	s->receiver.sk = sk;
 	s->receiver.portid = portid;
-	spin_unlock(&s->receiver.lock);
+	spin_unlock_irqrestore(&s->receiver.lock, flags);
 	if (old)
 		sock_put(old);
 	return 0;
@@ -181,14 +182,15 @@ int lunatik_registry_set_receiver(struct lunatik_state *s, struct sock *sk,
 
 struct sock *lunatik_registry_receiver(struct lunatik_state *s, u32 *portid)
 {
+	unsigned long flags;
 	struct sock *sk;
 
-	spin_lock(&s->receiver.lock);
+	spin_lock_irqsave(&s->receiver.lock, flags);
 	sk = s->receiver.sk;
 	if (sk)
 		sock_hold(sk);
 	*portid = s->receiver.portid;
-	spin_unlock(&s->receiver.lock);
+	spin_unlock_irqrestore(&s->receiver.lock, flags);
 	return sk;
 }
 
@@ -200,9 +202,10 @@ static void drop_receiver(struct lunatik_state *s, u32 portid, bool retire,
 			  bool notify)
 {
 	struct sock *sk = NULL;
+	unsigned long flags;
 	u32 owner = 0;
 
-	spin_lock(&s->receiver.lock);
+	spin_lock_irqsave(&s->receiver.lock, flags);
 	if (retire)
 		s->receiver.dead = true;
 	if (s->receiver.sk && (!portid || s->receiver.portid == portid)) {
@@ -211,7 +214,7 @@ static void drop_receiver(struct lunatik_state *s, u32 portid, bool retire,
 		s->receiver.sk = NULL;
 		s->receiver.portid = 0;
 	}
-	spin_unlock(&s->receiver.lock);
+	spin_unlock_irqrestore(&s->receiver.lock, flags);
 	if (!sk)
 		return;
 	if (notify)

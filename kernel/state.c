@@ -9,14 +9,18 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/jiffies.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <net/netlink.h>
 
 #include "lua.h"
 #include "lauxlib.h"
 #include "lualib.h"
+#include "lib/libs.h"
 #include "memory/memory.h"
 #include "state.h"
 
@@ -42,11 +46,28 @@
 #define LUNATIK_PRINT_BURST	100
 #define LUNATIK_PRINT_INTERVAL	(5 * HZ)
 
+/*
+ * The busy bit: whoever runs Lua in the state holds LUNATIK_BUSY. An atomic
+ * callback only ever tries to take it, so it can never deadlock, even when
+ * it interrupts the holder on the same CPU. A process-context caller takes
+ * it with s->lock held, sets LUNATIK_WAITING so that callbacks on other
+ * CPUs cannot keep taking it first, and spins: every other holder is an
+ * atomic callback, which ends within lunatik_callback_us.
+ */
+#define LUNATIK_BUSY	1
+#define LUNATIK_WAITING	2
+
+DEFINE_PER_CPU(unsigned long, lunatik_stack_floor);
+
 /* A state and what only state.c knows of it. */
 struct lunatik_runtime {
 	struct lunatik_state state;
+	atomic_t busy;
+	bool atomic;		/* an atomic callback runs: no sleeping */
+	struct llist_head deferred;	/* see lunatik_free() */
 	unsigned long deadline;	/* jiffies when the running code is over */
 	unsigned int timeout_ms; /* its budget; 0: none */
+	u64 deadline_ns;	/* the same for an atomic callback */
 	struct {
 		unsigned long begin;	/* jiffies: the interval's start */
 		unsigned int lines;	/* logged in it */
@@ -67,6 +88,50 @@ static struct lunatik_runtime *lunatik_runtime(lua_State *L)
 
 	lua_getallocf(L, &ud);
 	return ud;
+}
+
+/*
+ * vfree() may sleep outside interrupts (a probe with preemption off), and
+ * modules have no vfree_atomic(): such a block waits in @deferred, in its
+ * own first bytes, for the next process-context entry or the close.
+ */
+static void lunatik_free(struct lunatik_runtime *rt, void *ptr)
+{
+	if (rt->atomic && !in_interrupt() && is_vmalloc_addr(ptr))
+		llist_add(ptr, &rt->deferred);
+	else
+		kvfree(ptr);
+}
+
+static void lunatik_free_deferred(struct lunatik_runtime *rt)
+{
+	struct llist_node *node, *next;
+
+	llist_for_each_safe(node, next, llist_del_all(&rt->deferred))
+		vfree(node);
+}
+
+/* Takes s->lock and the busy bit (see LUNATIK_BUSY). */
+static void lunatik_lock(struct lunatik_state *s)
+{
+	struct lunatik_runtime *rt = container_of(s, struct lunatik_runtime,
+						  state);
+
+	mutex_lock(&s->lock);
+	atomic_or(LUNATIK_WAITING, &rt->busy);
+	while (atomic_cmpxchg_acquire(&rt->busy, LUNATIK_WAITING,
+				      LUNATIK_BUSY) != LUNATIK_WAITING)
+		cpu_relax();
+	lunatik_free_deferred(rt);
+}
+
+static void lunatik_unlock(struct lunatik_state *s)
+{
+	struct lunatik_runtime *rt = container_of(s, struct lunatik_runtime,
+						  state);
+
+	atomic_set_release(&rt->busy, 0);
+	mutex_unlock(&s->lock);
 }
 
 static void lunatik_hook(lua_State *L, lua_Debug *ar)
@@ -94,12 +159,17 @@ static void lunatik_start(struct lunatik_runtime *rt, lua_State *L,
 void lunatik_checkpoint(lua_State *L)
 {
 	struct lunatik_runtime *rt = lunatik_runtime(L);
-	bool interrupted;
+	bool interrupted, expired;
 
-	cond_resched();
-	interrupted = READ_ONCE(rt->state.interrupt);
-	if (likely(!interrupted && !(rt->timeout_ms &&
-				time_after(jiffies, rt->deadline)))) {
+	if (rt->atomic) {
+		interrupted = false;
+		expired = local_clock() > rt->deadline_ns;
+	} else {
+		cond_resched();
+		interrupted = READ_ONCE(rt->state.interrupt);
+		expired = rt->timeout_ms && time_after(jiffies, rt->deadline);
+	}
+	if (likely(!interrupted && !expired)) {
 		if (unlikely(lua_gethookcount(L) != LUNATIK_HOOK_COUNT))
 			lua_sethook(L, lunatik_hook, LUA_MASKCOUNT,
 				    LUNATIK_HOOK_COUNT);
@@ -108,6 +178,9 @@ void lunatik_checkpoint(lua_State *L)
 	lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, 1);
 	if (interrupted)
 		luaL_error(L, "interrupted");
+	else if (rt->atomic)
+		luaL_error(L, "timeout: callback ran for more than %u us",
+			   READ_ONCE(lunatik_callback_us));
 	else
 		luaL_error(L, "timeout: chunk ran for more than %d ms",
 			   rt->timeout_ms);
@@ -119,19 +192,24 @@ void lunatik_checkpoint(lua_State *L)
  * kernel thread, that thread must take the state creator's memcg
  * (set_active_memcg()) for the charge to land there.
  */
-static void *lunatik_realloc(void *ptr, size_t osize, size_t nsize)
+static void *lunatik_realloc(struct lunatik_runtime *rt, void *ptr,
+			     size_t osize, size_t nsize)
 {
 	gfp_t gfp = __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_ACCOUNT;
 	void *new;
 
-	gfp |= lunatik_stackleft() > LUNATIK_RECLAIM_STACK ? GFP_KERNEL :
-							      GFP_NOWAIT;
+	if (rt->atomic)	/* kvmalloc then takes kmalloc only */
+		gfp = GFP_ATOMIC | __GFP_NOWARN;
+	else if (lunatik_stackleft() > LUNATIK_RECLAIM_STACK)
+		gfp |= GFP_KERNEL;
+	else
+		gfp |= GFP_NOWAIT;
 	if (!is_vmalloc_addr(ptr) && nsize <= PAGE_SIZE)
 		return krealloc(ptr, nsize, gfp);
 	new = kvmalloc(nsize, gfp);
 	if (new && ptr) {
 		memcpy(new, ptr, min(osize, nsize));
-		kvfree(ptr);
+		lunatik_free(rt, ptr);
 	}
 	return new;
 }
@@ -142,19 +220,20 @@ static void *lunatik_realloc(void *ptr, size_t osize, size_t nsize)
  */
 static void *lunatik_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
-	struct lunatik_state *s = &((struct lunatik_runtime *)ud)->state;
+	struct lunatik_runtime *rt = ud;
+	struct lunatik_state *s = &rt->state;
 	void *new;
 
 	if (!ptr)
 		osize = 0;	/* Lua passes the type of the new object */
 	if (nsize == 0) {
-		kvfree(ptr);
+		lunatik_free(rt, ptr);
 		WRITE_ONCE(s->curralloc, s->curralloc - osize);
 		return NULL;
 	}
 	if (nsize > osize && nsize - osize > s->maxalloc - s->curralloc)
 		return NULL;
-	new = lunatik_realloc(ptr, osize, nsize);
+	new = lunatik_realloc(rt, ptr, osize, nsize);
 	if (!new) {
 		if (nsize > osize)
 			return NULL;
@@ -388,7 +467,8 @@ static int lunatik_netlink_sendlua(lua_State *L)
 				(lua_Integer)len, LUNATIK_DATA_MAXSIZE);
 		return 2;
 	}
-	ret = s->ops->send(s, data, len);
+	ret = s->ops->send(s, data, len,
+			   lunatik_runtime(L)->atomic ? GFP_ATOMIC : GFP_KERNEL);
 	switch (ret) {
 	case -ENOTCONN:
 		lua_pushliteral(L, "no receiver");
@@ -424,6 +504,10 @@ static int lunatik_openlibs(lua_State *L)
 	const luaL_Reg *lib;
 
 	for (lib = libs; lib->func; lib++) {
+		luaL_requiref(L, lib->name, lib->func, 1);
+		lua_pop(L, 1);
+	}
+	for (lib = lunatik_libs; lib->func; lib++) {
 		luaL_requiref(L, lib->name, lib->func, 1);
 		lua_pop(L, 1);
 	}
@@ -502,6 +586,8 @@ static void lunatik_close(struct lunatik_state *s, unsigned int ms)
 			      s->L, ms);
 		lua_close(s->L);
 		s->L = NULL;
+		lunatik_free_deferred(container_of(s, struct lunatik_runtime,
+						   state));
 	}
 }
 
@@ -521,9 +607,9 @@ void lunatik_state_put(struct lunatik_state *s)
 
 void lunatik_state_close(struct lunatik_state *s, unsigned int budget_ms)
 {
-	mutex_lock(&s->lock);
+	lunatik_lock(s);
 	lunatik_close(s, budget_ms);
-	mutex_unlock(&s->lock);
+	lunatik_unlock(s);
 }
 
 /* The message handler: the error message with a traceback. */
@@ -672,12 +758,12 @@ static int lunatik_error(lua_State *L, struct lunatik_reply *reply)
 	return 0;
 }
 
-/* Takes s->lock for running Lua; returns the interpreter or NULL. */
+/* Locks @s for running Lua; returns the interpreter or NULL. */
 static lua_State *lunatik_enter(struct lunatik_state *s, int *err)
 {
-	mutex_lock(&s->lock);
+	lunatik_lock(s);
 	if (!s->L) {
-		mutex_unlock(&s->lock);
+		lunatik_unlock(s);
 		*err = -ENOENT;
 		return NULL;
 	}
@@ -692,7 +778,7 @@ static void lunatik_leave(struct lunatik_state *s, struct lunatik_reply *reply)
 	lua_settop(s->L, 0);
 	lunatik_capture_end(container_of(s, struct lunatik_runtime, state),
 			    reply);
-	mutex_unlock(&s->lock);
+	lunatik_unlock(s);
 }
 
 /*
@@ -862,5 +948,111 @@ int lunatik_state_send(struct lunatik_state *s,
 	lua_pushlightuserdata(L, (void *)data);
 	err = lua_pcall(L, 1, 0, 1) == LUA_OK ? 0 : lunatik_error(L, reply);
 	lunatik_leave(s, reply);
+	return err;
+}
+
+struct lunatik_state *lunatik_state_of(lua_State *L)
+{
+	return &lunatik_runtime(L)->state;
+}
+
+void lunatik_callback_init(lua_State *L, int idx, struct lunatik_callback *cb)
+{
+	luaL_checktype(L, idx, LUA_TFUNCTION);
+	*cb = (struct lunatik_callback){ .s = lunatik_state_of(L) };
+	atomic64_set(&cb->busy, 0);
+	lua_pushvalue(L, idx);
+	cb->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void lunatik_callback_release(lua_State *L, struct lunatik_callback *cb)
+{
+	luaL_unref(L, LUA_REGISTRYINDEX, cb->ref);
+	cb->ref = LUA_NOREF;
+}
+
+void lunatik_callback_pushstats(lua_State *L,
+				const struct lunatik_callback *cb)
+{
+	lua_createtable(L, 0, 4);
+	lua_pushinteger(L, cb->calls);
+	lua_setfield(L, -2, "calls");
+	lua_pushinteger(L, cb->errors);
+	lua_setfield(L, -2, "errors");
+	lua_pushinteger(L, atomic64_read(&cb->busy));
+	lua_setfield(L, -2, "busy");
+	if (cb->has_error) {
+		lua_pushstring(L, cb->lasterror);
+		lua_setfield(L, -2, "lasterror");
+	}
+}
+
+/* Keeps the error message on top of @L's stack in @cb. */
+static void lunatik_callback_error(lua_State *L, struct lunatik_callback *cb)
+{
+	const char *msg = lua_tostring(L, -1);
+
+	cb->errors++;
+	cb->has_error = true;
+	strscpy(cb->lasterror, msg ? msg : "(error object is not a string)",
+		sizeof(cb->lasterror));
+}
+
+int lunatik_callback_run(struct lunatik_callback *cb, bool atomic,
+			 int (*call)(lua_State *L), void *arg)
+{
+	struct lunatik_state *s = cb->s;
+	struct lunatik_runtime *rt = container_of(s, struct lunatik_runtime,
+						  state);
+	unsigned long floor = 0;
+	int top, err = 0;
+	lua_State *L;
+
+	if (atomic) {
+		/* Hard IRQ and NMI could interrupt a netlink.send (its locks). */
+		if (in_hardirq() || in_nmi() ||
+		    atomic_cmpxchg_acquire(&rt->busy, 0, LUNATIK_BUSY) != 0) {
+			atomic64_inc(&cb->busy);
+			return -EBUSY;
+		}
+	} else {
+		lunatik_lock(s);
+	}
+	L = s->L;
+	if (!L || cb->ref == LUA_NOREF) {
+		atomic64_inc(&cb->busy);
+		err = -ENOENT;
+		goto out;
+	}
+	top = lua_gettop(L);
+	if (atomic) {
+		floor = this_cpu_read(lunatik_stack_floor);
+		this_cpu_write(lunatik_stack_floor,
+			       current_stack_pointer - LUNATIK_CALLBACK_STACK);
+		rt->atomic = true;
+		rt->deadline_ns = local_clock() +
+				  READ_ONCE(lunatik_callback_us) * NSEC_PER_USEC;
+		lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, LUNATIK_HOOK_COUNT);
+	} else {
+		lunatik_start(rt, L, READ_ONCE(lunatik_timeout_ms));
+	}
+	cb->calls++;
+	lua_pushcfunction(L, call);
+	lua_pushlightuserdata(L, arg);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, cb->ref);
+	if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+		lunatik_callback_error(L, cb);
+		err = -EPROTO;
+	}
+	lua_settop(L, top);
+	if (atomic) {
+		rt->atomic = false;
+		this_cpu_write(lunatik_stack_floor, floor);
+	}
+out:
+	if (atomic)
+		atomic_set_release(&rt->busy, 0);
+	else
+		lunatik_unlock(s);
 	return err;
 }

@@ -6,6 +6,7 @@
 #ifndef _LUNATIK_STATE_H
 #define _LUNATIK_STATE_H
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -22,7 +23,11 @@ struct sock;
 
 struct lunatik_state {
 	struct kref kref;
-	/* Held while Lua runs and while any field below it changes. */
+	/*
+	 * Held by a process-context caller while it runs Lua and while any
+	 * field below it changes; Lua itself runs only under the state's
+	 * busy bit (state.c), which atomic callbacks take without it.
+	 */
 	struct mutex lock;
 	struct lua_State *L;	/* NULL once closed */
 	char name[LUNATIK_STATENAME_MAXSIZE + 1];
@@ -39,7 +44,7 @@ struct lunatik_state {
 	 */
 	struct lunatik_upload upload;
 	struct {
-		spinlock_t lock;
+		spinlock_t lock;	/* IRQs off: callbacks send too */
 		struct sock *sk;	/* counted reference; NULL: none */
 		u32 portid;
 		bool dead;	/* retired: takes no new receiver */
@@ -81,8 +86,9 @@ void lunatik_reply_free(struct lunatik_reply *reply);
  * What a state's Lua code reaches outside state.c, given by its creator so
  * that state.c depends on nothing above it.
  *
- * @send: called by the Lua function netlink.send() with s->lock held:
- *	queues @data for the state's receiver. Returns @len, or -ENOTCONN
+ * @send: called by the Lua function netlink.send() while the state runs,
+ *	in any context but hard IRQ: queues @data for the state's receiver,
+ *	allocating with @gfp, never waiting. Returns @len, or -ENOTCONN
  *	when no receiver is registered or its socket is gone, -ENOBUFS when
  *	its queue is full, -ENOMEM.
  * @gone: called by the registry, once, when a published state is
@@ -91,7 +97,8 @@ void lunatik_reply_free(struct lunatik_reply *reply);
  *	dropped.
  */
 struct lunatik_state_ops {
-	int (*send)(struct lunatik_state *s, const void *data, size_t len);
+	int (*send)(struct lunatik_state *s, const void *data, size_t len,
+		    gfp_t gfp);
 	void (*gone)(struct lunatik_state *s, struct sock *sk, u32 portid);
 };
 
@@ -142,8 +149,62 @@ int lunatik_state_send(struct lunatik_state *s,
 		       const struct lunatik_data *data,
 		       struct lunatik_reply *reply);
 
+/*
+ * Callbacks: a Lua function of a state that a binding in kernel/lib/ runs on
+ * a kernel event (a packet, a probe hit, a timer). Lua in a state runs for
+ * one caller at a time; a chunk, a send and a process-context callback wait
+ * for their turn (s->lock), but an atomic one (softirq, or preemption or
+ * interrupts off) never waits: when the state is busy it does not run, and
+ * counts that in @busy. An atomic callback runs with GFP_ATOMIC allocations
+ * (still under maxalloc), never sleeps, and gets lunatik_callback_us of
+ * time; a process-context one gets lunatik_timeout_ms.
+ *
+ * The binding keeps the struct in the memory of the Lua object that owns
+ * the hook, and must have unhooked it (waiting for callbacks in flight)
+ * before that object's __gc returns.
+ */
+#define LUNATIK_LASTERROR_MAXSIZE	256
+
+struct lunatik_callback {
+	struct lunatik_state *s;
+	int ref;		/* the function, in the registry */
+	u64 calls;		/* ran, with or without an error */
+	u64 errors;		/* of @calls: raised or ran out of time */
+	atomic64_t busy;	/* not run: the state was busy or closed */
+	bool has_error;
+	char lasterror[LUNATIK_LASTERROR_MAXSIZE];
+};
+
+/* The state whose Lua code runs in @L. */
+struct lunatik_state *lunatik_state_of(struct lua_State *L);
+
+/*
+ * Takes the function at index @idx of @L for @cb (raises a Lua error when
+ * it is not a function). Release with lunatik_callback_release().
+ */
+void lunatik_callback_init(struct lua_State *L, int idx,
+			   struct lunatik_callback *cb);
+void lunatik_callback_release(struct lua_State *L,
+			      struct lunatik_callback *cb);
+
+/* Pushes {calls = n, errors = n, busy = n, lasterror = msg or nil}. */
+void lunatik_callback_pushstats(struct lua_State *L,
+				const struct lunatik_callback *cb);
+
+/*
+ * Runs @cb's function through @call, a protected C function that finds
+ * @arg (a light userdata) at index 1 and the function at index 2. @atomic:
+ * the caller cannot sleep. Returns 0 when the function ran and returned,
+ * -EPROTO when it raised or ran out of time (counted in @errors, the
+ * message kept), -EBUSY when the state was busy and -ENOENT when it is
+ * closed (counted in @busy: the function did not run).
+ */
+int lunatik_callback_run(struct lunatik_callback *cb, bool atomic,
+			 int (*call)(struct lua_State *L), void *arg);
+
 /* Module parameters (main.c). */
 extern unsigned int lunatik_maxstates;
 extern unsigned int lunatik_timeout_ms;
+extern unsigned int lunatik_callback_us;
 
 #endif /* _LUNATIK_STATE_H */

@@ -41,10 +41,10 @@ for f in "$root"/kernel/*.c "$root"/kernel/*.h "$root"/kernel/*.S \
 	[ -e "$f" ] && link "$f" "$mod/$(basename "$f")"
 done
 
-(cd "$root/kernel" && find port -type d) | while read -r d; do
+(cd "$root/kernel" && find port lib -type d) | while read -r d; do
 	mkdir -p "$mod/$d"
 done
-(cd "$root/kernel" && find port -type f ! -name '*.patch') | while read -r f; do
+(cd "$root/kernel" && find port lib -type f ! -name '*.patch') | while read -r f; do
 	link "$root/kernel/$f" "$mod/$f"
 done
 

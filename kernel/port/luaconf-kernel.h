@@ -17,6 +17,7 @@
 #define _LUNATIK_LUACONF_KERNEL_H
 
 #include <linux/kernel.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
@@ -178,13 +179,30 @@ long long lunatik_numpow(struct lua_State *L, long long a, long long b);
 #endif
 #define LUNATIK_CSTACK_SOFT	(6 * 1024 * LUNATIK_CSTACK_SCALE)
 #define LUNATIK_CSTACK_HARD	(3 * 1024 * LUNATIK_CSTACK_SCALE)
+/*
+ * Stack a callback off the task's stack may use: x86-64's IRQ stack is
+ * 16 KiB (32 with KASAN), and softirq reaches a netfilter hook within a
+ * few KiB of its top.
+ */
+#define LUNATIK_CALLBACK_STACK	(10 * 1024 * LUNATIK_CSTACK_SCALE)
 /* Lua's own limit of nested C calls and syntax levels. */
 #define LUNATIK_MAXCCALLS	200
 
+/*
+ * Where the stack ends for Lua: the task's own stack, or off it (a
+ * callback in softirq on the IRQ stack, whose bounds no module can read)
+ * LUNATIK_CALLBACK_STACK below where the callback began, which state.c
+ * keeps in lunatik_stack_floor.
+ */
+DECLARE_PER_CPU(unsigned long, lunatik_stack_floor);
 static inline unsigned long lunatik_stackleft(void)
 {
-	return current_stack_pointer -
-	       (unsigned long)task_stack_page(get_current());
+	unsigned long sp = current_stack_pointer;
+	unsigned long floor = (unsigned long)task_stack_page(get_current());
+
+	if (unlikely(sp - floor >= THREAD_SIZE))
+		floor = this_cpu_read(lunatik_stack_floor);
+	return sp > floor ? sp - floor : 0;
 }
 
 /* Per-thread bookkeeping, in each lua_State's extra space. */

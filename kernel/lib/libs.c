@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The table of kernel/lib/'s bindings (libs.h). */
+#include "libs.h"
+
+const luaL_Reg lunatik_libs[] = {
+	{ NULL, NULL }
+};
