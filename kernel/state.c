@@ -179,8 +179,8 @@ void lunatik_checkpoint(lua_State *L)
 	if (interrupted)
 		luaL_error(L, "interrupted");
 	else if (rt->atomic)
-		luaL_error(L, "timeout: callback ran for more than %u us",
-			   READ_ONCE(lunatik_callback_us));
+		luaL_error(L, "timeout: callback ran for more than %d us",
+			   (int)READ_ONCE(lunatik_callback_us));
 	else
 		luaL_error(L, "timeout: chunk ran for more than %d ms",
 			   rt->timeout_ms);
@@ -956,6 +956,11 @@ struct lunatik_state *lunatik_state_of(lua_State *L)
 	return &lunatik_runtime(L)->state;
 }
 
+bool lunatik_state_atomic(lua_State *L)
+{
+	return lunatik_runtime(L)->atomic;
+}
+
 void lunatik_callback_init(lua_State *L, int idx, struct lunatik_callback *cb)
 {
 	luaL_checktype(L, idx, LUA_TFUNCTION);
@@ -1005,6 +1010,7 @@ int lunatik_callback_run(struct lunatik_callback *cb, bool atomic,
 	struct lunatik_runtime *rt = container_of(s, struct lunatik_runtime,
 						  state);
 	unsigned long floor = 0;
+	bool collecting = false;
 	int top, err = 0;
 	lua_State *L;
 
@@ -1030,6 +1036,10 @@ int lunatik_callback_run(struct lunatik_callback *cb, bool atomic,
 		this_cpu_write(lunatik_stack_floor,
 			       current_stack_pointer - LUNATIK_CALLBACK_STACK);
 		rt->atomic = true;
+		/* A finalizer may unhook, which sleeps. */
+		collecting = lua_gc(L, LUA_GCISRUNNING);
+		if (collecting)
+			lua_gc(L, LUA_GCSTOP);
 		rt->deadline_ns = local_clock() +
 				  READ_ONCE(lunatik_callback_us) * NSEC_PER_USEC;
 		lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, LUNATIK_HOOK_COUNT);
@@ -1046,6 +1056,8 @@ int lunatik_callback_run(struct lunatik_callback *cb, bool atomic,
 	}
 	lua_settop(L, top);
 	if (atomic) {
+		if (collecting)
+			lua_gc(L, LUA_GCRESTART);
 		rt->atomic = false;
 		this_cpu_write(lunatik_stack_floor, floor);
 	}

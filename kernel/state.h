@@ -179,6 +179,14 @@ struct lunatik_callback {
 struct lunatik_state *lunatik_state_of(struct lua_State *L);
 
 /*
+ * Whether @L runs an atomic callback: a function that may sleep (one that
+ * registers or unregisters a hook) must refuse then. Finalizers never run
+ * there: the collector is stopped during atomic callbacks (an emergency
+ * collection, which runs none, still frees memory).
+ */
+bool lunatik_state_atomic(struct lua_State *L);
+
+/*
  * Takes the function at index @idx of @L for @cb (raises a Lua error when
  * it is not a function). Release with lunatik_callback_release().
  */

@@ -57,9 +57,15 @@ static char *inlinebytes(struct memory *m)
 	return (char *)(m + 1);
 }
 
+/* An external memory (lmemory_newexternal) that its owner took back has
+ * no bytes: using it raises. */
 static struct memory *tomemory(lua_State *L, int idx)
 {
-	return (struct memory *)luaL_testudata(L, idx, LMEMORY_METATABLE);
+	struct memory *m =
+		(struct memory *)luaL_testudata(L, idx, LMEMORY_METATABLE);
+	if (m != NULL && m->bytes == NULL)
+		luaL_error(L, "memory is no longer valid (its owner took it back)");
+	return m;
 }
 
 static struct memory *checkmemory(lua_State *L, int arg)
@@ -936,7 +942,7 @@ static int memory_unpack(lua_State *L)
 /* __gc: frees a resizable memory's block. */
 static int memory_gc(lua_State *L)
 {
-	release(L, checkmemory(L, 1));
+	release(L, (struct memory *)luaL_checkudata(L, 1, LMEMORY_METATABLE));
 	return 0;
 }
 
@@ -944,7 +950,8 @@ static int memory_gc(lua_State *L)
  * memory, which nothing can change again; a fixed memory is left alone. */
 static int memory_close(lua_State *L)
 {
-	struct memory *m = checkmemory(L, 1);
+	struct memory *m =
+		(struct memory *)luaL_checkudata(L, 1, LMEMORY_METATABLE);
 	if (m->kind == MEMORY_RESIZABLE) {
 		release(L, m);
 		m->kind = MEMORY_FIXED;
@@ -1038,6 +1045,21 @@ char *lmemory_newfixed(lua_State *L, size_t len)
 	struct memory *m = newmemory(L, len, MEMORY_FIXED);
 	memset(m->bytes, 0, len);
 	return m->bytes;
+}
+
+void *lmemory_newexternal(lua_State *L, char *bytes, size_t len)
+{
+	struct memory *m = newmemory(L, 0, MEMORY_FIXED);
+	m->bytes = bytes;
+	m->len = len;
+	return m;
+}
+
+void lmemory_invalidate(void *memory)
+{
+	struct memory *m = (struct memory *)memory;
+	m->bytes = NULL;
+	m->len = 0;
 }
 
 const char *lmemory_tobuffer(lua_State *L, int idx, size_t *len)

@@ -27,8 +27,16 @@ int luaopen_memory(lua_State *L);
  * len is too large or memory runs out. */
 char *lmemory_newfixed(lua_State *L, size_t len);
 
+/* Pushes a fixed memory over len bytes at bytes, which stay the caller's:
+ * they must stay valid until the caller passes what this returns to
+ * lmemory_invalidate(), after which any use of the memory raises a Lua
+ * error. Raises a Lua error when memory runs out. */
+void *lmemory_newexternal(lua_State *L, char *bytes, size_t len);
+void lmemory_invalidate(void *memory);
+
 /* Returns the bytes of the memory at idx and stores its length in *len, or
- * returns NULL (leaving *len alone) when the value is not a memory. An empty
+ * returns NULL (leaving *len alone) when the value is not a memory; raises
+ * a Lua error for an invalidated external memory. An empty
  * memory gives a valid pointer and length 0. The pointer is valid until Lua
  * code runs that may resize the memory. */
 const char *lmemory_tobuffer(lua_State *L, int idx, size_t *len);

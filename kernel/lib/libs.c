@@ -3,5 +3,6 @@
 #include "libs.h"
 
 const luaL_Reg lunatik_libs[] = {
+	{ "netfilter", luaopen_netfilter },
 	{ NULL, NULL }
 };

@@ -13,4 +13,6 @@
 /* Opened in every state, after Lua's own libraries; ends with {NULL}. */
 extern const luaL_Reg lunatik_libs[];
 
+int luaopen_netfilter(lua_State *L);
+
 #endif /* _LUNATIK_LIBS_H */
