@@ -964,7 +964,9 @@ bool lunatik_state_atomic(lua_State *L)
 void lunatik_callback_init(lua_State *L, int idx, struct lunatik_callback *cb)
 {
 	luaL_checktype(L, idx, LUA_TFUNCTION);
-	*cb = (struct lunatik_callback){ .s = lunatik_state_of(L) };
+	/* NOREF until taken: luaL_ref() may raise a memory error. */
+	*cb = (struct lunatik_callback){ .s = lunatik_state_of(L),
+					 .ref = LUA_NOREF };
 	atomic64_set(&cb->busy, 0);
 	lua_pushvalue(L, idx);
 	cb->ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1062,8 +1064,8 @@ int lunatik_callback_run(struct lunatik_callback *cb, bool atomic,
 		this_cpu_write(lunatik_stack_floor, floor);
 	}
 out:
-	if (atomic)
-		atomic_set_release(&rt->busy, 0);
+	if (atomic)	/* a waiter's LUNATIK_WAITING stays */
+		atomic_fetch_andnot_release(LUNATIK_BUSY, &rt->busy);
 	else
 		lunatik_unlock(s);
 	return err;
