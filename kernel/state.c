@@ -493,6 +493,7 @@ static int lunatik_openlibs(lua_State *L)
 {
 	static const luaL_Reg libs[] = {
 		{ LUA_GNAME, luaopen_base },
+		{ LUA_LOADLIBNAME, luaopen_package },
 		{ LUA_COLIBNAME, luaopen_coroutine },
 		{ LUA_TABLIBNAME, luaopen_table },
 		{ LUA_STRLIBNAME, luaopen_string },
@@ -525,7 +526,12 @@ static int lunatik_openlibs(lua_State *L)
 	lua_pushvalue(L, 1);
 	lua_pushcclosure(L, lunatik_netlink_sendlua, 1);
 	lua_setfield(L, -2, "send");
-	lua_setfield(L, -2, "netlink");
+	lua_pushvalue(L, -1);
+	lua_setfield(L, -3, "netlink");
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_insert(L, -2);
+	lua_setfield(L, -2, "netlink");	/* for require'netlink' */
+	lua_pop(L, 1);
 
 	lua_getfield(L, -1, LUA_STRLIBNAME);
 	lunatik_wrap(L, "format", lunatik_format);

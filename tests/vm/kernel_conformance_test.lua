@@ -218,8 +218,10 @@ end)
 
 t.test('absent libraries and functions', function()
   t.eq(run([[return io == nil and os == nil and debug == nil and
-    package == nil and require == nil and dofile == nil and
-    loadfile == nil]]), true)
+    dofile == nil and loadfile == nil]]), true)
+  t.eq(run([[return package.path == nil and package.cpath == nil and
+    package.searchers == nil and package.loadlib == nil]]), true,
+    'package has no searchers of files or C libraries')
   t.eq(run('return type(memory), type(netlink), type(netlink.send)'),
     'table')
 end)
