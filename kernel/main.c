@@ -13,6 +13,7 @@
 #include "netlink.h"
 #include "registry.h"
 #include "state.h"
+#include "lib/init.h"
 
 unsigned int lunatik_maxstates = LUNATIK_DEFAULT_MAXSTATES;
 module_param_named(maxstates, lunatik_maxstates, uint, 0644);
@@ -35,6 +36,9 @@ static int __init lunatik_init(void)
 	err = lunatik_executor_module_init();
 	if (err)
 		goto err_executor;
+	err = lunatik_libs_init();
+	if (err)
+		goto err_libs;
 	err = lunatik_registry_init();
 	if (err)
 		goto err_registry;
@@ -47,6 +51,8 @@ static int __init lunatik_init(void)
 err_netlink:
 	lunatik_registry_exit();
 err_registry:
+	lunatik_libs_exit();
+err_libs:
 	lunatik_executor_module_exit();
 err_executor:
 	return err;
@@ -56,6 +62,7 @@ static void __exit lunatik_exit(void)
 {
 	lunatik_netlink_exit();
 	lunatik_registry_exit();
+	lunatik_libs_exit();
 	lunatik_executor_module_exit();
 }
 

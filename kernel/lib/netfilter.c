@@ -198,18 +198,11 @@ static struct nfhook *checkhook(lua_State *L)
 	return luaL_checkudata(L, 1, NETFILTER_HOOK);
 }
 
-/* Registering and unregistering sleep: not from an atomic callback. */
-static void checksleep(lua_State *L, const char *what)
-{
-	if (lunatik_state_atomic(L))
-		luaL_error(L, "%s: not from a hook callback", what);
-}
-
 static int hook_unregister(lua_State *L)
 {
 	struct nfhook *h = checkhook(L);
 
-	checksleep(L, "unregister");
+	lunatik_lib_checksleep(L, "unregister");
 	nfhook_unregister(L, h);
 	return 0;
 }
@@ -277,7 +270,7 @@ static int nf_register(lua_State *L)
 	int err;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
-	checksleep(L, "netfilter.register");
+	lunatik_lib_checksleep(L, "netfilter.register");
 	pf = intfield(L, "pf", 0, true);
 	hooknum = intfield(L, "hooknum", 0, true);
 	priority = intfield(L, "priority", NF_IP_PRI_FILTER, false);
@@ -373,24 +366,6 @@ static const struct nfconstant actions[] = {
 	{ "DROP", NF_DROP }, { "ACCEPT", NF_ACCEPT }, { NULL, 0 }
 };
 
-static void newclass(lua_State *L, const char *name, const luaL_Reg *methods,
-		     lua_CFunction gc, lua_CFunction tostring)
-{
-	luaL_newmetatable(L, name);
-	lua_newtable(L);
-	luaL_setfuncs(L, methods, 0);
-	lua_setfield(L, -2, "__index");
-	if (gc) {
-		lua_pushcfunction(L, gc);
-		lua_setfield(L, -2, "__gc");
-		lua_pushcfunction(L, gc);
-		lua_setfield(L, -2, "__close");
-	}
-	lua_pushcfunction(L, tostring);
-	lua_setfield(L, -2, "__tostring");
-	lua_pop(L, 1);
-}
-
 int luaopen_netfilter(lua_State *L)
 {
 	static const luaL_Reg hook_methods[] = {
@@ -406,8 +381,8 @@ int luaopen_netfilter(lua_State *L)
 		{ "register", nf_register }, { NULL, NULL }
 	};
 
-	newclass(L, NETFILTER_HOOK, hook_methods, hook_gc, hook_tostring);
-	newclass(L, NETFILTER_SKB, skb_methods, NULL, skb_tostring);
+	lunatik_lib_newclass(L, NETFILTER_HOOK, hook_methods, hook_gc, hook_tostring);
+	lunatik_lib_newclass(L, NETFILTER_SKB, skb_methods, NULL, skb_tostring);
 	luaL_newlib(L, functions);
 	setconstants(L, "family", families);
 	setconstants(L, "inet", hooks);
