@@ -64,6 +64,7 @@ struct lunatik_runtime {
 	struct lunatik_state state;
 	atomic_t busy;
 	bool atomic;		/* an atomic callback runs: no sleeping */
+	bool closing;		/* lua_close() runs */
 	struct llist_head deferred;	/* see lunatik_free() */
 	unsigned long deadline;	/* jiffies when the running code is over */
 	unsigned int timeout_ms; /* its budget; 0: none */
@@ -588,12 +589,14 @@ static void lunatik_close(struct lunatik_state *s, unsigned int ms)
 	if (s->L) {
 		/* What interrupted the last chunk must not end its finalizers. */
 		WRITE_ONCE(s->interrupt, false);
-		lunatik_start(container_of(s, struct lunatik_runtime, state),
-			      s->L, ms);
+		struct lunatik_runtime *rt = container_of(s,
+				struct lunatik_runtime, state);
+
+		lunatik_start(rt, s->L, ms);
+		rt->closing = true;
 		lua_close(s->L);
 		s->L = NULL;
-		lunatik_free_deferred(container_of(s, struct lunatik_runtime,
-						   state));
+		lunatik_free_deferred(rt);
 	}
 }
 
@@ -965,6 +968,11 @@ struct lunatik_state *lunatik_state_of(lua_State *L)
 bool lunatik_state_atomic(lua_State *L)
 {
 	return lunatik_runtime(L)->atomic;
+}
+
+bool lunatik_state_closing(lua_State *L)
+{
+	return lunatik_runtime(L)->closing;
 }
 
 void lunatik_callback_init(lua_State *L, int idx, struct lunatik_callback *cb)

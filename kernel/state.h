@@ -187,6 +187,13 @@ struct lunatik_state *lunatik_state_of(struct lua_State *L);
 bool lunatik_state_atomic(struct lua_State *L);
 
 /*
+ * Whether @L's state is being closed: its finalizers run. A hook made then
+ * would never be finalized (Lua runs no finalizer of an object made during
+ * lua_close()), so nothing may register one.
+ */
+bool lunatik_state_closing(struct lua_State *L);
+
+/*
  * Takes the function at index @idx of @L for @cb (raises a Lua error when
  * it is not a function). Release with lunatik_callback_release().
  */

@@ -46,3 +46,10 @@ void lunatik_lib_checksleep(lua_State *L, const char *what)
 	if (lunatik_state_atomic(L))
 		luaL_error(L, "%s: not from a hook callback", what);
 }
+
+void lunatik_lib_checkregister(lua_State *L, const char *what)
+{
+	lunatik_lib_checksleep(L, what);
+	if (lunatik_state_closing(L))
+		luaL_error(L, "%s: the state is closing", what);
+}

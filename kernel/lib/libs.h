@@ -25,6 +25,12 @@ void lunatik_lib_newclass(lua_State *L, const char *name,
 /* Raises "@what: not from a hook callback" in an atomic callback. */
 void lunatik_lib_checksleep(lua_State *L, const char *what);
 
+/*
+ * Raises as lunatik_lib_checksleep() does, and "@what: the state is
+ * closing" in a finalizer that lua_close() runs (lunatik_state_closing()).
+ */
+void lunatik_lib_checkregister(lua_State *L, const char *what);
+
 int luaopen_netfilter(lua_State *L);
 int luaopen_probe(lua_State *L);
 int luaopen_timer(lua_State *L);

@@ -270,7 +270,7 @@ static int nf_register(lua_State *L)
 	int err;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
-	lunatik_lib_checksleep(L, "netfilter.register");
+	lunatik_lib_checkregister(L, "netfilter.register");
 	pf = intfield(L, "pf", 0, true);
 	hooknum = intfield(L, "hooknum", 0, true);
 	priority = intfield(L, "priority", NF_IP_PRI_FILTER, false);

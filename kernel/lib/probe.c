@@ -278,7 +278,7 @@ static int probe_new(lua_State *L)
 	int err;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
-	lunatik_lib_checksleep(L, "probe.new");
+	lunatik_lib_checkregister(L, "probe.new");
 	luaL_argcheck(L, len > 0 && len < KSYM_NAME_LEN &&
 		      strlen(symbol) == len, 1, "not a symbol name");
 

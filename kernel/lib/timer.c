@@ -167,7 +167,8 @@ static int newtimer(lua_State *L, bool periodic)
 		      periodic ? "must be 1 to 2147483647 ms" :
 				 "must be 0 to 2147483647 ms");
 	luaL_checktype(L, 2, LUA_TFUNCTION);
-	lunatik_lib_checksleep(L, periodic ? "timer.every" : "timer.after");
+	lunatik_lib_checkregister(L, periodic ? "timer.every" :
+					"timer.after");
 
 	/* Closed until the timer exists, so that __gc has nothing to undo. */
 	r = lua_newuserdatauv(L, sizeof(*r), 0);
