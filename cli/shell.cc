@@ -3,6 +3,8 @@
 #include "cli/shell.h"
 
 #include <editline/readline.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -60,23 +62,34 @@ class RunningLine {
 };
 // The SIGINT handler's way to the canceller thread; -1: none.
 int g_cancel_pipe = -1;
+// The SIGINT handler's way to ReadChar, which polls its read end with the
+// terminal: a press that lands between two reads is not lost.
+int g_wake_pipe[2] = {-1, -1};
 // How often a cancel is sent again while the chunk it aims at has not
 // ended: a cancel that reaches the kernel before the chunk's request
 // finds nothing to stop.
 constexpr auto kCancelRetry = std::chrono::milliseconds(20);
 
 void OnInterrupt(int /*signal*/) {
+  const int saved_errno = errno;
   g_interrupts = g_interrupts + 1;
+  if (g_wake_pipe[1] >= 0) {
+    [[maybe_unused]] const ssize_t n = write(g_wake_pipe[1], "", 1);
+  }
   if (g_running.load() && g_cancel_pipe >= 0) {
     const char chunk = static_cast<char>(g_chunk.load());
     // write() is async-signal-safe; a full pipe already holds a request.
     [[maybe_unused]] const ssize_t n = write(g_cancel_pipe, &chunk, 1);
   }
+  errno = saved_errno;
 }
 
 // SIGINT without SA_RESTART: a read() waiting at the prompt returns EINTR,
 // so ReadChar sees the press at once. liblunatik retries its own calls.
 void CatchInterrupts() {
+  if (pipe2(g_wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+    g_wake_pipe[0] = g_wake_pipe[1] = -1;
+  }
   struct sigaction action = {};
   action.sa_handler = OnInterrupt;
   sigemptyset(&action.sa_mask);
@@ -250,17 +263,33 @@ char** Complete(const char* text, int /*start*/, int /*end*/) {
   return rl_completion_matches(text, CompletionEntry);
 }
 
+// Empties the wake pipe of presses already seen.
+void DrainWakePipe() {
+  char buf[64];
+  while (g_wake_pipe[0] >= 0 && read(g_wake_pipe[0], buf, sizeof(buf)) > 0) {
+  }
+}
+
 // libedit's character reader, replaced so that Ctrl-C at the prompt ends
-// the line at once: read() returns EINTR, and a newline makes readline()
-// return what was typed, which the caller then drops.
+// the line at once, even while libedit was busy between two reads: a
+// newline makes readline() return what was typed, which the caller then
+// drops.
 int ReadChar(FILE* /*in*/) {
   for (;;) {
+    if (g_interrupts > 0) return '\n';
+    struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0},
+                            {g_wake_pipe[0], POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return EOF;
+    }
+    if (fds[1].revents != 0) DrainWakePipe();
+    if (fds[0].revents == 0) continue;
     unsigned char c;
     const ssize_t n = read(STDIN_FILENO, &c, 1);
     if (n == 1) return c;
     if (n == 0) return EOF;
     if (errno != EINTR) return EOF;
-    if (g_interrupts > 0) return '\n';
   }
 }
 
@@ -409,6 +438,7 @@ int RunShell(Session* session, const ShellOptions& options) {
   std::string line;
   for (;;) {
     g_interrupts = 0;
+    DrainWakePipe();
     const bool more = !chunk.empty();
     if (!reader.Read(more ? kContinuePrompt : kPrompt, &line)) {
       if (more) {
