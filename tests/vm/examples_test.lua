@@ -54,6 +54,40 @@ t.test('report.lua: a state pushes its results with netlink.send', function()
   no_state_left('report')
 end)
 
+t.test('blocklist.lua: a netfilter filter fed with send', function()
+  local out, code = run('lua5.4 ' .. examples .. 'blocklist.lua')
+  t.eq(code, 0)
+  t.eq(out, '47301 blocked: 47301 dropped 3, 47302 dropped 0\n' ..
+    '47302 blocked: 47301 dropped 3, 47302 dropped 3\n')
+  no_state_left('blocklist')
+end)
+
+t.test('syscalls.lua: a kprobe counts each process\'s calls', function()
+  local out, code = run('lua5.4 ' .. examples .. 'syscalls.lua')
+  t.eq(code, 0)
+  local perl = {}
+  for n in out:gmatch('perl%[%d+%] (%d+)\n') do
+    perl[#perl + 1] = tonumber(n)
+  end
+  -- The pids grow with each process, and so do the counts.
+  t.eq(table.concat(perl, ' '), '100 200 300', out)
+  no_state_left('syscalls')
+end)
+
+t.test('stats.lua: a timer reports a hook\'s counts every second', function()
+  local out, code = run('lua5.4 ' .. examples .. 'stats.lua')
+  t.eq(code, 0)
+  local packets, bytes, seconds = 0, 0, {}
+  for second, p, b in out:gmatch('second (%d+): (%d+) packets, (%d+) bytes') do
+    seconds[#seconds + 1] = second
+    packets, bytes = packets + tonumber(p), bytes + tonumber(b)
+  end
+  t.eq(table.concat(seconds, ' '), '1 2 3', out)
+  -- The ten datagrams, and the ICMP replies that the loopback sends out.
+  t.ok(packets >= 10 and bytes >= 300, out)
+  no_state_left('stats')
+end)
+
 t.test('shell.lua: piped into lunatik shell', function()
   local f = assert(io.open(examples .. 'shell.lua'))
   local script = f:read('a')
