@@ -4,6 +4,9 @@
 // same run and prints one table. It runs inside the VM (bench/run.sh); see
 // docs/benchmarks.md for what each row means.
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +20,7 @@
 
 #include "genl_echo.h"
 #include "interpreter.h"
+#include "loopback.h"
 #include "lunatik/session.h"
 #include "measure.h"
 #include "report.h"
@@ -84,6 +88,8 @@ class Benchmarks {
   void ListStates();
   void LuaSpeed();
   void Data();
+  void PacketHooks();
+  void Probes();
 
   int PrintReport() const { return report_.Print(); }
 
@@ -355,6 +361,132 @@ void Benchmarks::Data() {
   Check(session_->DelState(name), "close " + name);
 }
 
+// Runs a shell command that must succeed.
+void Shell(const std::string& command) {
+  if (std::system(command.c_str()) != 0) Fail("failed: " + command);
+}
+
+constexpr uint16_t kHookPort = 47400;
+constexpr char kNftTable[] = "ip lunatik_bench";
+
+void Benchmarks::PacketHooks() {
+  Progress("UDP through LOCAL_OUT: no hook, an nftables rule, a Lua hook");
+  std::string error;
+  std::unique_ptr<UdpLoopback> udp = UdpLoopback::Open(kHookPort, 64, &error);
+  if (udp == nullptr) Fail(error);
+  const auto send = [&] {
+    if (!udp->Send(&error)) Fail(error);
+  };
+  const std::string name = "bench-hooks";
+  StateInfo info;
+  Check(session_->NewState(name, std::nullopt, &info), "newstate " + name);
+  ChunkResult result;
+  // The same work as the nftables rule: match UDP to the port, count.
+  const std::string setup = "port = " + std::to_string(kHookPort) + R"(
+    counted = 0
+    function hook_on()
+      h = netfilter.register{pf = netfilter.family.IPV4,
+        hooknum = netfilter.inet.LOCAL_OUT, hook = function(skb)
+          local d = skb:data()
+          local vihl = d:get(1)
+          if d:get(10) == 17 and
+              memory.unpack(d, '>I2', (vihl & 15) * 4 + 3) == port then
+            counted = counted + 1
+          end
+        end}
+    end
+    function hook_off() h:unregister() h = nil end
+  )";
+  CheckChunk(session_->DoString(name, setup, "bench hooks", &result), result,
+             "hooks setup");
+  const std::string table = kNftTable;
+  Shell("modprobe nf_tables && nft add table " + table + " && nft add chain " +
+        table + " out '{ type filter hook output priority 0; }'");
+  std::vector<double> bare_rounds;
+  std::vector<double> nft_rounds;
+  std::vector<double> lua_rounds;
+  for (int round = 0; round < 5; ++round) {
+    bare_rounds.push_back(SecondsPerCall(send, Seconds(0.4)));
+    Shell("nft add rule " + table + " out udp dport " +
+          std::to_string(kHookPort) + " counter");
+    nft_rounds.push_back(SecondsPerCall(send, Seconds(0.4)));
+    Shell("nft flush chain " + table + " out");
+    CheckChunk(session_->DoString(name, "hook_on()", "", &result), result,
+               "hook_on");
+    lua_rounds.push_back(SecondsPerCall(send, Seconds(0.4)));
+    CheckChunk(session_->DoString(name, "hook_off()", "", &result), result,
+               "hook_off");
+  }
+  Shell("nft delete table " + table);
+  if (RunForInteger(session_, name, "return counted", "counted") <= 0) {
+    Fail("the Lua hook counted no packet");
+  }
+  Check(session_->DelState(name), "close " + name);
+  const double bare = Median(bare_rounds);
+  const double nft = Median(nft_rounds);
+  const double lua = Median(lua_rounds);
+  report_.Add({"UDP, nftables rule (port, counter)", 1 / nft, "packets/s",
+               "no hook", 1 / bare, ""});
+  report_.Add({"UDP, Lua hook (port, counter)", 1 / lua, "packets/s",
+               "nftables rule", 1 / nft, ">= 0.7"});
+}
+
+void Benchmarks::Probes() {
+  Progress("getppid: bare, with the kernel's kprobe event, with a Lua probe");
+  const auto getppid = [] { syscall(SYS_getppid); };
+  const std::string name = "bench-probe";
+  StateInfo info;
+  Check(session_->NewState(name, std::nullopt, &info), "newstate " + name);
+  ChunkResult result;
+  const std::string setup = R"(
+    hits = 0
+    function probe_on()
+      p = assert(probe.new('__x64_sys_getppid', {pre = function()
+        hits = hits + 1 end}))
+    end
+    function probe_off() p:unregister() p = nil end
+  )";
+  CheckChunk(session_->DoString(name, setup, "bench probes", &result), result,
+             "probes setup");
+  // The kernel's own kprobe event, which records each hit in the trace
+  // buffer: what a probe costs with a C handler.
+  const std::string tracing = "/sys/kernel/tracing";
+  Shell("grep -q ' " + tracing + " tracefs' /proc/mounts || mount -t tracefs " +
+        "nodev " + tracing);
+  Shell("echo 'p:lunatik_bench __x64_sys_getppid' > " + tracing +
+        "/kprobe_events");
+  const std::string enable = tracing + "/events/kprobes/lunatik_bench/enable";
+  std::vector<double> bare_rounds;
+  std::vector<double> event_rounds;
+  std::vector<double> lua_rounds;
+  // The probes are armed while nothing calls getppid: see the hooks test.
+  for (int round = 0; round < 5; ++round) {
+    bare_rounds.push_back(SecondsPerCall(getppid, Seconds(0.4)));
+    Shell("echo 1 > " + enable);
+    event_rounds.push_back(SecondsPerCall(getppid, Seconds(0.4)));
+    Shell("echo 0 > " + enable);
+    CheckChunk(session_->DoString(name, "probe_on()", "", &result), result,
+               "probe_on");
+    lua_rounds.push_back(SecondsPerCall(getppid, Seconds(0.4)));
+    CheckChunk(session_->DoString(name, "probe_off()", "", &result), result,
+               "probe_off");
+  }
+  Shell("echo > " + tracing + "/kprobe_events && echo > " + tracing + "/trace");
+  if (RunForInteger(session_, name, "return hits", "hits") <= 0) {
+    Fail("the Lua probe counted no call");
+  }
+  Check(session_->DelState(name), "close " + name);
+  const double bare = Median(bare_rounds);
+  const double event = Median(event_rounds);
+  const double lua = Median(lua_rounds);
+  report_.Add({"getppid, kernel kprobe event", 1 / event, "calls/s",
+               "bare getppid", 1 / bare, ""});
+  report_.Add({"getppid, Lua probe (counter)", 1 / lua, "calls/s",
+               "kernel kprobe event", 1 / event, ""});
+  report_.Add({"time a Lua probe adds to a call", (lua - bare) * 1e9, "ns",
+               "a kernel kprobe event", (event - bare) * 1e9, ""});
+}
+
 Options ParseOptions(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
@@ -397,6 +529,8 @@ int Main(int argc, char** argv) {
   benchmarks.ListStates();
   benchmarks.LuaSpeed();
   benchmarks.Data();
+  benchmarks.PacketHooks();
+  benchmarks.Probes();
   const int missed = benchmarks.PrintReport();
   std::printf("targets missed: %d\n", missed);
   return 0;

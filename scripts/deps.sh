@@ -13,7 +13,7 @@ packages="build-essential dpkg-dev linux-headers-amd64 linux-image-amd64
 	googletest libgtest-dev pkg-config kmod util-linux iproute2 patch
 	xz-utils libedit-dev nlohmann-json3-dev dkms luarocks python3
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
-	linux-source-6.12 bc bison flex libelf-dev libssl-dev"
+	linux-source-6.12 bc bison flex libelf-dev libssl-dev nftables"
 
 missing=""
 for pkg in $packages; do
