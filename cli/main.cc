@@ -374,7 +374,7 @@ int CmdStatus(const Args& args) {
   const std::optional<std::string> version = ReadSysfs(sys + "/version");
   const bool loaded = std::filesystem::exists(sys);
   std::map<std::string, std::string> parameters;
-  for (const char* name : {"maxstates", "timeout_ms"}) {
+  for (const char* name : {"maxstates", "timeout_ms", "callback_us"}) {
     const std::optional<std::string> value =
         ReadSysfs(sys + "/parameters/" + name);
     if (value) parameters[name] = *value;

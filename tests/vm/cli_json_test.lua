@@ -57,8 +57,9 @@ t.test('--json on list, exec, version and status parses back', function()
   t.eq(json(out, "d['loaded'], d['limits']['nstates'] == len(d['states']), " ..
     "'api_cli_json' in [s['name'] for s in d['states']], " ..
     "d['limits']['maxstates'] == d['parameters']['maxstates'], " ..
-    "type(d['parameters']['timeout_ms']).__name__"),
-    'True True True True int')
+    "type(d['parameters']['timeout_ms']).__name__, " ..
+    "type(d['parameters']['callback_us']).__name__"),
+    'True True True True int int')
   run('close api_cli_json')
 end)
 
@@ -76,6 +77,7 @@ t.test('version and status as text', function()
   t.contains(out, 'module: loaded, version ' .. module)
   t.contains(out, 'parameter maxstates: ')
   t.contains(out, 'parameter timeout_ms: ')
+  t.contains(out, 'parameter callback_us: ')
   t.contains(out, 'states in this network namespace: ')
 end)
 
