@@ -9,10 +9,10 @@ local lunatik = require'lunatik'
 local here = arg[0]:match('^(.*)/[^/]*$') or '.'
 local s = assert(lunatik.session())
 
-local function fresh(name)
+local function fresh(name, maxalloc)
   local old = s:getstate(name)
   if old then old:close() end
-  return assert(s:newstate(name))
+  return assert(s:newstate(name, maxalloc))
 end
 
 local function run(st, code)
@@ -302,6 +302,57 @@ local function refcnt()
   f:close()
   return n
 end
+
+-- A finalizer may sleep (a hook's __gc unregisters it), so Lua in atomic
+-- context collects as in an emergency: garbage goes, finalizers wait.
+t.test('collection in a probe: no finalizer runs, garbage goes', function()
+  -- Room for garbage to pile up, were it not collected.
+  local st = fresh('hooks_collect', 16 * 1024 * 1024)
+  -- Stopped: only the probe's own collections can find the dropped hook.
+  run(st, [[
+    collectgarbage('stop')
+    finalized = 0
+    victim = setmetatable({hook = netfilter.register{
+        pf = netfilter.family.IPV4, hooknum = netfilter.inet.LOCAL_OUT,
+        hook = function() end}},
+      {__gc = function() finalized = finalized + 1 end})
+    victim = nil
+    seen = 0
+    p = assert(probe.new('__x64_sys_getppid', {pre = function()
+      collectgarbage()
+      collectgarbage('step')
+      seen = math.max(seen, finalized)
+    end}))
+  ]])
+  getppid(200)
+  local seen, errors, calls = run(st,
+    'local s = p:stats() return seen, s.errors, s.calls')
+  t.ok(calls > 0, 'the probe ran: ' .. calls)
+  t.eq(errors, 0, 'no error in the probe')
+  t.eq(seen, 0, 'no finalizer ran in the probe')
+  t.eq(run(st, 'collectgarbage() return finalized'), 1,
+    'the finalizer runs at the next collection outside it')
+  -- Running: the garbage a probe makes is collected as it goes.
+  run(st, [[
+    p:unregister()
+    collectgarbage('restart')
+    collectgarbage()
+    heap = 0
+    p = assert(probe.new('__x64_sys_getppid', {pre = function()
+      local junk = {}
+      for i = 1, 100 do junk[i] = {i} end
+      heap = math.max(heap, collectgarbage('count'))
+    end}))
+  ]])
+  getppid(2000)
+  local heap, made = run(st, [[
+    p:unregister()
+    local s = p:stats()
+    return heap, s.calls, s.errors]])
+  t.ok(made >= 1000, 'the probe made garbage ' .. made .. ' times')
+  t.ok(heap < 1024, string.format('the heap stayed at %d KiB', heap))
+  assert(st:close())
+end)
 
 -- Lua runs no finalizer of an object made while lua_close() runs its
 -- finalizers: a hook registered then would outlive the state.
