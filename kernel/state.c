@@ -1026,7 +1026,6 @@ int lunatik_callback_run(struct lunatik_callback *cb, bool atomic,
 	struct lunatik_runtime *rt = container_of(s, struct lunatik_runtime,
 						  state);
 	unsigned long floor = 0;
-	bool collecting = false;
 	int top, err = 0;
 	lua_State *L;
 
@@ -1053,9 +1052,7 @@ int lunatik_callback_run(struct lunatik_callback *cb, bool atomic,
 			       current_stack_pointer - LUNATIK_CALLBACK_STACK);
 		rt->atomic = true;
 		/* A finalizer may unhook, which sleeps. */
-		collecting = lua_gc(L, LUA_GCISRUNNING);
-		if (collecting)
-			lua_gc(L, LUA_GCSTOP);
+		lunatik_gcatomic(L, 1);
 		rt->deadline_ns = local_clock() +
 				  READ_ONCE(lunatik_callback_us) * NSEC_PER_USEC;
 		lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, LUNATIK_HOOK_COUNT);
@@ -1072,8 +1069,7 @@ int lunatik_callback_run(struct lunatik_callback *cb, bool atomic,
 	}
 	lua_settop(L, top);
 	if (atomic) {
-		if (collecting)
-			lua_gc(L, LUA_GCRESTART);
+		lunatik_gcatomic(L, 0);
 		rt->atomic = false;
 		this_cpu_write(lunatik_stack_floor, floor);
 	}

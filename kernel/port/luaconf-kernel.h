@@ -226,6 +226,12 @@ int lunatik_maxccalls(struct lua_State *L);
 #define LUAI_MAXCCALLS		lunatik_maxccalls(L)
 
 /*
+ * While 'on', the collector runs no finalizer (lgc.patch): for Lua in
+ * atomic context, where a finalizer could sleep.
+ */
+void lunatik_gcatomic(struct lua_State *L, int on);
+
+/*
  * Pattern matching recursion (lstrlib's MAXCCALLS): as deep as the stack
  * left above the soft reserve allows, at most Lua's 200.
  */
