@@ -1055,6 +1055,13 @@ void *lmemory_newexternal(lua_State *L, char *bytes, size_t len)
 	return m;
 }
 
+void lmemory_setexternal(void *memory, char *bytes, size_t len)
+{
+	struct memory *m = (struct memory *)memory;
+	m->bytes = bytes;
+	m->len = len;
+}
+
 void lmemory_invalidate(void *memory)
 {
 	struct memory *m = (struct memory *)memory;

@@ -30,8 +30,11 @@ char *lmemory_newfixed(lua_State *L, size_t len);
 /* Pushes a fixed memory over len bytes at bytes, which stay the caller's:
  * they must stay valid until the caller passes what this returns to
  * lmemory_invalidate(), after which any use of the memory raises a Lua
- * error. Raises a Lua error when memory runs out. */
+ * error, or to lmemory_setexternal(), which points it at other bytes (a
+ * memory made over NULL starts invalid). Raises a Lua error when memory
+ * runs out. */
 void *lmemory_newexternal(lua_State *L, char *bytes, size_t len);
+void lmemory_setexternal(void *memory, char *bytes, size_t len);
 void lmemory_invalidate(void *memory);
 
 /* Returns the bytes of the memory at idx and stores its length in *len, or

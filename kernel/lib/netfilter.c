@@ -22,7 +22,12 @@
 struct nfskb {
 	struct sk_buff *skb;	/* NULL outside the hook's callback */
 	const struct nf_hook_state *state;
-	void *data;		/* skb:data()'s memory this time, or NULL */
+	/*
+	 * skb:data()'s memory, also reused: a memory per packet would be a
+	 * finalizer per packet, and none runs in atomic context (state.h).
+	 */
+	void *data;
+	bool mapped;		/* data is over this packet */
 };
 
 struct nfhook {
@@ -60,7 +65,7 @@ static int skb_len(lua_State *L)
 
 /*
  * skb:data(): the packet from its network header on, linear and writable
- * (a change to its bytes does not fix checksums). One memory per packet:
+ * (a change to its bytes does not fix checksums). Mapped once per packet:
  * the first call may move the packet's bytes.
  */
 static int skb_data(lua_State *L)
@@ -69,19 +74,18 @@ static int skb_data(lua_State *L)
 	struct sk_buff *skb = p->skb;
 	int offset;
 
-	if (p->data) {
-		lua_getiuservalue(L, 1, 1);
-		return 1;
+	if (!p->mapped) {
+		if (skb_linearize(skb) ||
+		    skb_ensure_writable(skb, skb->len))
+			return luaL_error(L, "not enough memory");
+		offset = skb_network_offset(skb);
+		if (offset < 0 || offset > skb->len)
+			return luaL_error(L, "packet has no network header");
+		lmemory_setexternal(p->data, (char *)skb_network_header(skb),
+				    skb->len - offset);
+		p->mapped = true;
 	}
-	if (skb_linearize(skb) || skb_ensure_writable(skb, skb->len))
-		return luaL_error(L, "not enough memory");
-	offset = skb_network_offset(skb);
-	if (offset < 0 || offset > skb->len)
-		return luaL_error(L, "packet has no network header");
-	p->data = lmemory_newexternal(L, (char *)skb_network_header(skb),
-				      skb->len - offset);
-	lua_pushvalue(L, -1);
-	lua_setiuservalue(L, 1, 1);
+	lua_getiuservalue(L, 1, 1);
 	return 1;
 }
 
@@ -122,13 +126,11 @@ static int skb_tostring(lua_State *L)
 }
 
 /* Ends the packet object's validity, and that of its memory. */
-static void skb_expire(lua_State *L, struct nfskb *p)
+static void skb_expire(struct nfskb *p)
 {
-	if (p->data) {
+	if (p->mapped) {
 		lmemory_invalidate(p->data);
-		p->data = NULL;
-		lua_pushnil(L);
-		lua_setiuservalue(L, -2, 1);
+		p->mapped = false;
 	}
 	p->skb = NULL;
 	p->state = NULL;
@@ -152,9 +154,7 @@ static int nfcall(lua_State *L)
 	lua_pushvalue(L, 2);
 	lua_pushvalue(L, 3);
 	status = lua_pcall(L, 1, 1, 0);
-	lua_pushvalue(L, 3);
-	skb_expire(L, h->skb);
-	lua_pop(L, 1);
+	skb_expire(h->skb);
 	if (status != LUA_OK)
 		return lua_error(L);
 	if (lua_isnil(L, -1))
@@ -305,6 +305,8 @@ static int nf_register(lua_State *L)
 	h->skb = lua_newuserdatauv(L, sizeof(*h->skb), 1);
 	memset(h->skb, 0, sizeof(*h->skb));
 	luaL_setmetatable(L, NETFILTER_SKB);
+	h->skb->data = lmemory_newexternal(L, NULL, 0);
+	lua_setiuservalue(L, -2, 1);
 	h->skbref = luaL_ref(L, LUA_REGISTRYINDEX);
 	lunatik_callback_init(L, -2, &h->cb);		/* the hook field */
 	h->net = lunatik_state_of(L)->net;
