@@ -181,8 +181,8 @@ struct lunatik_state *lunatik_state_of(struct lua_State *L);
 /*
  * Whether @L runs an atomic callback: a function that may sleep (one that
  * registers or unregisters a hook) must refuse then. Finalizers never run
- * there: the collector is stopped during atomic callbacks (an emergency
- * collection, which runs none, still frees memory).
+ * there: atomic callbacks collect in Lua's emergency mode, which runs none
+ * (lunatik_gcatomic()); they wait for a collection in process context.
  */
 bool lunatik_state_atomic(struct lua_State *L);
 
