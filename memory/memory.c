@@ -1047,14 +1047,6 @@ char *lmemory_newfixed(lua_State *L, size_t len)
 	return m->bytes;
 }
 
-void *lmemory_newexternal(lua_State *L, char *bytes, size_t len)
-{
-	struct memory *m = newmemory(L, 0, MEMORY_FIXED);
-	m->bytes = bytes;
-	m->len = len;
-	return m;
-}
-
 void lmemory_setexternal(void *memory, char *bytes, size_t len)
 {
 	struct memory *m = (struct memory *)memory;
@@ -1062,11 +1054,16 @@ void lmemory_setexternal(void *memory, char *bytes, size_t len)
 	m->len = len;
 }
 
+void *lmemory_newexternal(lua_State *L, char *bytes, size_t len)
+{
+	struct memory *m = newmemory(L, 0, MEMORY_FIXED);
+	lmemory_setexternal(m, bytes, len);
+	return m;
+}
+
 void lmemory_invalidate(void *memory)
 {
-	struct memory *m = (struct memory *)memory;
-	m->bytes = NULL;
-	m->len = 0;
+	lmemory_setexternal(memory, NULL, 0);
 }
 
 const char *lmemory_tobuffer(lua_State *L, int idx, size_t *len)
