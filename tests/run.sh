@@ -106,8 +106,8 @@ if debug_dir=$(scripts/debug-kernel.sh --path) && [ -f "$debug_dir/done" ]; then
 else
 	release=debug
 fi
-run_lane "$release" "the debug kernel $release" --kernel debug --timeout 2400 -- \
-	tests/vm/run-all.sh --timeout 600 "${debug_tests[@]}"
+run_lane "$release" "the debug kernel $release" --kernel debug --timeout 2700 -- \
+	tests/vm/run-all.sh --timeout 720 "${debug_tests[@]}"
 
 echo "== summary (logs in $log)"
 for line in "${failures[@]}"; do
