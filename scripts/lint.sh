@@ -5,7 +5,8 @@
 #   scripts/lint.sh BUILD    BUILD: a CMake build dir with
 #                            compile_commands.json, e.g. build/user
 # clang-format checks the C++ (lib, lua, cli, include/lunatik, bench,
-# tests/fuzz, tests/poll); kernel/ and memory/ follow kernel style instead.
+# tests/fuzz, tests/poll, tests/schema); kernel/ and memory/ follow kernel
+# style instead.
 # clang-tidy checks every translation unit of those directories and memory/,
 # with the nearest .clang-tidy of each file, except that GoogleTest files
 # (*_test.cc) skip the clang-analyzer checks: exploring the paths through
@@ -28,7 +29,7 @@ for tool in clang-format clang-tidy run-clang-tidy; do
 	fi
 done
 
-cxx_dirs=(lib lua cli include/lunatik bench tests/fuzz tests/poll)
+cxx_dirs=(lib lua cli include/lunatik bench tests/fuzz tests/poll tests/schema)
 mapfile -t cxx_files < <(find "${cxx_dirs[@]}" -type f \
 	\( -name '*.cc' -o -name '*.h' \) | sort)
 format_log=$(mktemp)
@@ -47,7 +48,7 @@ misformatted=$(grep -E '^[^ ]+:[0-9]+:[0-9]+: error:' "$format_log" |
 # The regexes are anchored at the tree, so nothing under BUILD or in system
 # headers counts, and headers of bench/ and tests/ are checked as well as
 # those the parent .clang-tidy names.
-own="$root/(include/lunatik|lib|lua|cli|bench|tests/fuzz|tests/poll|memory)/"
+own="$root/(include/lunatik|lib|lua|cli|bench|tests/fuzz|tests/poll|tests/schema|memory)/"
 tidy() {
 	run-clang-tidy -p "$build" -quiet -header-filter="^$own" "$@" \
 		>>"$tidy_log" 2>>"$tidy_err"

@@ -9,45 +9,40 @@
 
 namespace lunatik::netlink {
 
-namespace {
-
-// The type and minimum size each lunatik attribute must have in a reply.
-struct AttrRule {
-  mnl_attr_data_type type;
-  size_t min_len;
-};
-
-constexpr AttrRule RuleFor(uint16_t type) {
+mnl_attr_data_type ReplyAttrType(uint16_t type) {
   switch (type) {
     case LUNATIK_ATTR_STATENAME:
     case LUNATIK_ATTR_CODENAME:
     case LUNATIK_ATTR_ERROR:
-      return {MNL_TYPE_NUL_STRING, 0};
+      return MNL_TYPE_NUL_STRING;
     case LUNATIK_ATTR_MAXALLOC:
     case LUNATIK_ATTR_CURRALLOC:
     case LUNATIK_ATTR_DEFAULT_MAXALLOC:
-      return {MNL_TYPE_U64, 0};
+      return MNL_TYPE_U64;
     case LUNATIK_ATTR_CODE_TOTAL:
     case LUNATIK_ATTR_CODE_OFFSET:
     case LUNATIK_ATTR_MAXSTATES:
     case LUNATIK_ATTR_NSTATES:
-      return {MNL_TYPE_U32, 0};
+      return MNL_TYPE_U32;
     case LUNATIK_ATTR_RESULTS:
-      return {MNL_TYPE_NESTED, 0};
+      return MNL_TYPE_NESTED;
+    case LUNATIK_ATTR_PEEK:
     case LUNATIK_ATTR_OUTPUT_TRUNCATED:
-      return {MNL_TYPE_FLAG, 0};
+      return MNL_TYPE_FLAG;
     default:
-      return {MNL_TYPE_UNSPEC, 0};
+      return MNL_TYPE_UNSPEC;
   }
 }
+
+namespace {
 
 int CollectLunatikAttr(const nlattr* attr, void* data) {
   auto* reply = static_cast<Reply*>(data);
   const uint16_t type = mnl_attr_get_type(attr);
   // Attributes newer than this client are skipped, not refused.
   if (type == 0 || type > LUNATIK_ATTR_MAX) return MNL_CB_OK;
-  const AttrRule rule = RuleFor(type);
-  if (rule.type != MNL_TYPE_UNSPEC && mnl_attr_validate(attr, rule.type) < 0) {
+  const mnl_attr_data_type rule = ReplyAttrType(type);
+  if (rule != MNL_TYPE_UNSPEC && mnl_attr_validate(attr, rule) < 0) {
     return MNL_CB_ERROR;
   }
   reply->attrs[type] = attr;

@@ -7,6 +7,7 @@
 #ifndef LUNATIK_LIB_NETLINK_MESSAGE_H_
 #define LUNATIK_LIB_NETLINK_MESSAGE_H_
 
+#include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 
 #include <array>
@@ -69,6 +70,11 @@ struct Reply {
   std::string error;   // every LUNATIK_ATTR_ERROR's text, in order
   std::vector<const nlattr*> results;  // every LUNATIK_ATTR_RESULTS
 };
+
+// The type a lunatik attribute must have in a reply, as the UAPI header's
+// attribute table gives it; MNL_TYPE_UNSPEC for binary ones, whose bytes
+// are not checked. tests/vm/api_schema_test.lua compares the two.
+mnl_attr_data_type ReplyAttrType(uint16_t type);
 
 // Fills *reply from a lunatik message, checking each known attribute's
 // type and size. Returns false when the message is malformed.

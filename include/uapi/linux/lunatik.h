@@ -141,13 +141,20 @@
 /*
  * Commands.
  *
+ * Each request's "Accepts:" line names every attribute its policy takes
+ * (the types are in "Attributes" below); any other attribute is refused
+ * with -EINVAL. tests/vm/api_schema_test.lua holds the kernel's policies
+ * and the client's reply parser to these lines and that table.
+ *
  * LUNATIK_CMD_LIMITS
+ *	Accepts: nothing.
  *	Request: nothing. Reply: LUNATIK_ATTR_MAXSTATES (the running module's
  *	per-namespace limit), LUNATIK_ATTR_NSTATES (states now in the
  *	caller's namespace), LUNATIK_ATTR_DEFAULT_MAXALLOC. Does no other
  *	work, so its round trip is the family's floor.
  *
  * LUNATIK_CMD_NEWSTATE
+ *	Accepts: LUNATIK_ATTR_STATENAME, LUNATIK_ATTR_MAXALLOC.
  *	Request: LUNATIK_ATTR_STATENAME, optional LUNATIK_ATTR_MAXALLOC.
  *	Reply: LUNATIK_ATTR_STATENAME, LUNATIK_ATTR_MAXALLOC,
  *	LUNATIK_ATTR_CURRALLOC of the new state. The caller's socket becomes
@@ -157,6 +164,7 @@
  *	holds maxstates states; -ENOMEM.
  *
  * LUNATIK_CMD_DELSTATE
+ *	Accepts: LUNATIK_ATTR_STATENAME.
  *	Request: LUNATIK_ATTR_STATENAME. Reply: ack, at once. The name is
  *	free again immediately. A chunk running in the state ends with the
  *	Lua error "interrupted" at its next checkpoint; requests waiting for
@@ -176,6 +184,7 @@
  *	while its state is being destroyed may arrive after the notice.
  *
  * LUNATIK_CMD_GETSTATE
+ *	Accepts: LUNATIK_ATTR_STATENAME, LUNATIK_ATTR_PEEK.
  *	Request: LUNATIK_ATTR_STATENAME. Reply: LUNATIK_ATTR_STATENAME,
  *	LUNATIK_ATTR_MAXALLOC, LUNATIK_ATTR_CURRALLOC. The caller's socket
  *	becomes the state's receiver, unless the request carries
@@ -188,6 +197,9 @@
  *	messages; the client should list again.
  *
  * LUNATIK_CMD_DOSTRING
+ *	Accepts: LUNATIK_ATTR_STATENAME, LUNATIK_ATTR_CODE,
+ *	LUNATIK_ATTR_CODENAME, LUNATIK_ATTR_CODE_TOTAL,
+ *	LUNATIK_ATTR_CODE_OFFSET.
  *	Request: LUNATIK_ATTR_STATENAME, LUNATIK_ATTR_CODE (text; a chunk
  *	whose first byte is ESC, 0x1b, is binary to Lua's loader and is
  *	refused with -EINVAL), optional LUNATIK_ATTR_CODENAME.
@@ -212,6 +224,7 @@
  *	nothing of its reply for LUNATIK_REPLY_TIMEOUT_MS.
  *
  * LUNATIK_CMD_SEND
+ *	Accepts: LUNATIK_ATTR_STATENAME, LUNATIK_ATTR_DATA.
  *	Request: LUNATIK_ATTR_STATENAME, one or more LUNATIK_ATTR_DATA
  *	(0 to LUNATIK_DATA_MAXSIZE bytes in all). Calls the state's global
  *	receive_callback(mem) with the data as a memory object.
@@ -241,6 +254,7 @@
  *	state is gone.
  *
  * LUNATIK_CMD_CANCEL
+ *	Accepts: LUNATIK_ATTR_STATENAME.
  *	Request: LUNATIK_ATTR_STATENAME. Reply: ack, at once. The chunk or
  *	callback running in the state ends with the Lua error "interrupted"
  *	at its next checkpoint (a pcall inside it cannot hold it back); the
@@ -272,10 +286,12 @@ enum lunatik_cmd {
  *				empty chunk is valid Lua and returns nothing)
  * LUNATIK_ATTR_CODENAME	NUL-terminated string, 1 to
  *				LUNATIK_SCRIPTNAME_MAXSIZE bytes
- * LUNATIK_ATTR_CODE_TOTAL	u32, length of the whole fragmented chunk
- * LUNATIK_ATTR_CODE_OFFSET	u32, offset of this fragment in the chunk
+ * LUNATIK_ATTR_CODE_TOTAL	u32, 1 to LUNATIK_CODE_MAXSIZE: length of the
+ *				whole fragmented chunk
+ * LUNATIK_ATTR_CODE_OFFSET	u32, 0 to LUNATIK_CODE_MAXSIZE - 1: offset of
+ *				this fragment in the chunk
  * LUNATIK_ATTR_RESULTS		nest of enum lunatik_value attributes
- * LUNATIK_ATTR_ERROR		NUL-terminated string, a Lua error message
+ * LUNATIK_ATTR_ERROR		NUL-terminated string: a Lua error message
  *				or a piece of one (cut at its first NUL)
  * LUNATIK_ATTR_DATA		binary, 0 to LUNATIK_DATA_CHUNK_MAXSIZE bytes;
  *				repeated, see LUNATIK_DATA_CHUNK_MAXSIZE
