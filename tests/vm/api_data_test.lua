@@ -176,12 +176,7 @@ t.test('receive ends when the state is closed meanwhile', function()
   t.ok(os.time() - start < 15, 'ended early')
 end)
 
-local function uptime()
-  local f = assert(io.open('/proc/uptime'))
-  local v = assert(f:read('n'))
-  f:close()
-  return v
-end
+local uptime = t.uptime
 
 local function await(path)
   for _ = 1, 200 do

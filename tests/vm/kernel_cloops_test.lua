@@ -19,12 +19,7 @@ local function getbudget()
   f:close()
   return v
 end
-local function now()
-  local f = assert(io.open('/proc/uptime'))
-  local v = f:read('n')
-  f:close()
-  return v
-end
+local now = t.uptime
 
 local default = getbudget()
 local short = 100

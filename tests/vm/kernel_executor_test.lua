@@ -21,10 +21,7 @@ local function writefile(path, s)
   f:close()
 end
 
--- Seconds since boot, to the hundredth.
-local function now()
-  return tonumber(readfile('/proc/uptime'):match('^(%S+)'))
-end
+local now = t.uptime
 
 local function sleep(seconds)
   os.execute('sleep ' .. seconds)

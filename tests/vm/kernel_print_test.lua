@@ -5,12 +5,7 @@
 local t = require'testlib'
 local lunatik = require'lunatik'
 
-local function now()
-  local f = assert(io.open('/proc/uptime'))
-  local v = f:read('n')
-  f:close()
-  return v
-end
+local now = t.uptime
 
 local function kmsg_lines(pattern)
   local p = assert(io.popen('dmesg'))

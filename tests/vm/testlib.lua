@@ -64,6 +64,14 @@ function testlib.raises(fn, text)
   return err
 end
 
+-- Seconds since the (VM's) boot, to the hundredth, from /proc/uptime.
+function testlib.uptime()
+  local f = assert(io.open('/proc/uptime'))
+  local v = assert(f:read('n'))
+  f:close()
+  return v
+end
+
 -- Ends the file: prints the plan and exits non-zero on any failure.
 function testlib.done()
   print(string.format('1..%d', count))
