@@ -146,10 +146,17 @@ std::optional<std::string> GenlSocket::Open() {
   portid_ = mnl_socket_get_portid(nl_);
   int on = 1;
   mnl_socket_setsockopt(nl_, NETLINK_EXT_ACK, &on, sizeof(on));
-  // Room for a dump's parts and for acks that echo 64 KiB requests.
-  int size = 1 << 20;
-  setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_RCVBUF, &size,
-             sizeof(size));
+  // Room for a dump's parts and for the acks of a whole datagram, each of
+  // which echoes its request: a fuzzed datagram of 200 KiB answers with
+  // more than SO_RCVBUF grants (rmem_max caps it), and an overrun loses
+  // answers. The fuzzer runs as root, so it may force the size.
+  int size = 4 << 20;
+  if (setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_RCVBUFFORCE, &size,
+                 sizeof(size)) != 0) {
+    setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_RCVBUF, &size,
+               sizeof(size));
+  }
+  size = 1 << 20;
   setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_SNDBUF, &size,
              sizeof(size));
   return std::nullopt;
