@@ -82,25 +82,46 @@ t.test('a LOCAL_OUT hook drops UDP to one port and counts it', function()
   assert(st:close())
 end)
 
+-- The module's budget of one atomic callback, in microseconds.
+local callback_us = '/sys/module/lunatik/parameters/callback_us'
+
+local function setparam(path, value)
+  local f = assert(io.open(path, 'r+'))
+  local old = f:read'l'
+  if value then
+    f:seek'set'
+    f:write(value)
+  end
+  f:close()
+  return old
+end
+
 -- No finalizer runs in a hook (state.h), so nothing a packet's callback
--- makes by itself may need one: skb:data() reuses its memory.
+-- makes by itself may need one: skb:data() reuses its memory. The budget
+-- is raised for this test: on the debug kernel a collection in the 1 MiB
+-- state can outlast the default 1000 us, and this test is about memory.
 t.test('a hook reads 30,000 packets in a 1 MiB state', function()
-  local st = fresh('nf_many')
-  run(st, dport .. [[
-    seen = 0
-    h = netfilter.register{pf = netfilter.family.IPV4,
-      hooknum = netfilter.inet.LOCAL_OUT, hook = function(skb)
-        if dport(skb) == 47010 then seen = seen + 1 end
-      end}
-  ]])
-  local r, out = traffic(30000, 47010)
-  t.eq(r[47010].errors, 0, out)
-  local seen, errors, last = run(st,
-    'local s = h:stats() return seen, s.errors, s.lasterror')
-  t.eq(errors, 0, 'errors, the last: ' .. tostring(last))
-  t.eq(seen, 30000, 'every packet read')
-  run(st, 'h:unregister()')
-  assert(st:close())
+  local saved = setparam(callback_us, '100000')
+  local ok, err = pcall(function()
+    local st = fresh('nf_many')
+    run(st, dport .. [[
+      seen = 0
+      h = netfilter.register{pf = netfilter.family.IPV4,
+        hooknum = netfilter.inet.LOCAL_OUT, hook = function(skb)
+          if dport(skb) == 47010 then seen = seen + 1 end
+        end}
+    ]])
+    local r, out = traffic(30000, 47010)
+    t.eq(r[47010].errors, 0, out)
+    local seen, errors, last = run(st,
+      'local s = h:stats() return seen, s.errors, s.lasterror')
+    t.eq(errors, 0, 'errors, the last: ' .. tostring(last))
+    t.eq(seen, 30000, 'every packet read')
+    run(st, 'h:unregister()')
+    assert(st:close())
+  end)
+  setparam(callback_us, saved)
+  if not ok then error(err, 0) end
 end)
 
 t.test('a raising hook and a runaway hook let packets pass', function()
